@@ -1,0 +1,289 @@
+/**
+ * A small ONNX IR: values are names, nodes are appended in order, initializers either inline or
+ * streamed straight to external data files (so a multi-GB model never sits in memory).
+ *
+ *   const g = new Graph('decoder', { sink });
+ *   const x = g.input('x', 'float32', [1, 'S', 64]);
+ *   const [y] = g.op('Relu', [x]);
+ *   g.output(y, 'float32', [1, 'S', 64], 'y');
+ *   const bytes = g.toModelBytes();
+ *
+ * Node names are hierarchical (`/model/layers.3/attn/q_proj/MatMul`) via `g.scope('...')`.
+ */
+import { ProtoWriter } from './proto';
+
+export type ElemType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool';
+
+export const ONNX_DTYPE: Record<ElemType, number> = {
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  int32: 6,
+  int64: 7,
+  bool: 9,
+  float16: 10,
+};
+
+export type Dim = number | string;
+export type AttrValue = number | bigint | string | number[] | { floats: number[] } | { f: number } | TensorData;
+
+export interface TensorData {
+  dtype: ElemType;
+  dims: number[];
+  data: Uint8Array;
+}
+
+/** Where big initializers go. `write` returns where the bytes landed. */
+export interface ExternalDataSink {
+  write(bytes: Uint8Array): { location: string; offset: number; length: number };
+  /** Initializers smaller than this stay inline in the .onnx file. */
+  readonly inlineThreshold: number;
+}
+
+interface NodeDef {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  name: string;
+  domain: string;
+  attrs: Record<string, AttrValue>;
+}
+
+interface Initializer {
+  name: string;
+  dtype: ElemType;
+  dims: number[];
+  inline?: Uint8Array;
+  external?: { location: string; offset: number; length: number };
+}
+
+interface ValueInfo {
+  name: string;
+  dtype: ElemType;
+  shape: Dim[];
+}
+
+export function bytesOf(a: ArrayBufferView): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+export class Graph {
+  private nodes: NodeDef[] = [];
+  private inits: Initializer[] = [];
+  private inputs: ValueInfo[] = [];
+  private outputs: ValueInfo[] = [];
+  private names = new Set<string>();
+  private counter = 0;
+  private scopes: string[] = [];
+  private readonly sink?: ExternalDataSink;
+  readonly opsetImports: Map<string, number> = new Map([['', 17]]);
+
+  constructor(
+    readonly name: string,
+    opts: { sink?: ExternalDataSink; opset?: number } = {},
+  ) {
+    this.sink = opts.sink;
+    if (opts.opset) this.opsetImports.set('', opts.opset);
+  }
+
+  /** Run `fn` with `name` pushed on the node-name scope stack. */
+  scope<T>(name: string, fn: () => T): T {
+    this.scopes.push(name);
+    try {
+      return fn();
+    } finally {
+      this.scopes.pop();
+    }
+  }
+
+  private prefix(): string {
+    return '/' + this.scopes.join('/');
+  }
+
+  /** A fresh value name under the current scope. */
+  fresh(hint: string): string {
+    let n = `${this.prefix()}/${hint}`.replace(/\/+/g, '/');
+    if (this.names.has(n)) n = `${n}_${this.counter++}`;
+    this.names.add(n);
+    return n;
+  }
+
+  input(name: string, dtype: ElemType, shape: Dim[]): string {
+    this.inputs.push({ name, dtype, shape });
+    this.names.add(name);
+    return name;
+  }
+
+  output(value: string, dtype: ElemType, shape: Dim[], name?: string): string {
+    let out = value;
+    if (name && name !== value) {
+      [out] = this.op('Identity', [value], { outputs: [name] });
+    }
+    this.outputs.push({ name: out, dtype, shape });
+    return out;
+  }
+
+  /**
+   * Append a node; returns its output names. `inputs` may contain '' for an omitted optional input.
+   */
+  op(
+    op: string,
+    inputs: string[],
+    opts: { attrs?: Record<string, AttrValue>; outputs?: string[] | number; domain?: string; name?: string } = {},
+  ): string[] {
+    const nOut = typeof opts.outputs === 'number' ? opts.outputs : opts.outputs?.length ?? 1;
+    const base = opts.name ?? op;
+    const outputs = Array.isArray(opts.outputs) ? opts.outputs : Array.from({ length: nOut }, (_, i) => this.fresh(`${base}_output_${i}`));
+    outputs.forEach((o) => this.names.add(o));
+    const domain = opts.domain ?? '';
+    if (domain && !this.opsetImports.has(domain)) this.opsetImports.set(domain, 1);
+    this.nodes.push({ op, inputs, outputs, name: this.fresh(base), domain, attrs: opts.attrs ?? {} });
+    return outputs;
+  }
+
+  /** Single-output convenience. */
+  op1(op: string, inputs: string[], opts: { attrs?: Record<string, AttrValue>; domain?: string; name?: string } = {}): string {
+    return this.op(op, inputs, { ...opts, outputs: 1 })[0]!;
+  }
+
+  initializer(name: string, dtype: ElemType, dims: number[], data: ArrayBufferView): string {
+    const bytes = bytesOf(data);
+    const expected = dims.reduce((a, b) => a * b, 1) * elemSize(dtype);
+    if (dtype !== 'uint8' || expected !== 0) {
+      if (bytes.byteLength !== Math.ceil(expected)) throw new Error(`initializer ${name}: ${bytes.byteLength} bytes for dims [${dims}] of ${dtype}`);
+    }
+    const init: Initializer = { name, dtype, dims };
+    if (this.sink && bytes.byteLength >= this.sink.inlineThreshold) init.external = this.sink.write(bytes);
+    else init.inline = bytes.slice();
+    this.inits.push(init);
+    this.names.add(name);
+    return name;
+  }
+
+  constF32(hint: string, values: number[] | Float32Array, dims: number[] = [values.length]): string {
+    return this.initializer(this.fresh(hint), 'float32', dims, values instanceof Float32Array ? values : new Float32Array(values));
+  }
+
+  constI64(hint: string, values: number[], dims: number[] = [values.length]): string {
+    return this.initializer(this.fresh(hint), 'int64', dims, new BigInt64Array(values.map((v) => BigInt(v))));
+  }
+
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  get externalLocations(): string[] {
+    return [...new Set(this.inits.flatMap((i) => (i.external ? [i.external.location] : [])))];
+  }
+
+  /** Serialise to ModelProto bytes. */
+  toModelBytes(meta: { producer?: string; docString?: string; metadata?: Record<string, string> } = {}): Uint8Array {
+    const w = new ProtoWriter();
+    w.int(1, 8); // ir_version
+    w.string(2, meta.producer ?? 'pandagpt-web converter');
+    w.string(3, '1');
+    for (const [domain, version] of this.opsetImports) {
+      w.message(8, (o) => {
+        if (domain) o.string(1, domain);
+        o.int(2, version);
+      });
+    }
+    if (meta.docString) w.string(6, meta.docString);
+    w.message(7, (g) => this.writeGraph(g));
+    for (const [k, v] of Object.entries(meta.metadata ?? {})) {
+      w.message(14, (e) => e.string(1, k).string(2, v));
+    }
+    return w.finish();
+  }
+
+  private writeGraph(g: ProtoWriter): void {
+    for (const n of this.nodes) {
+      g.message(1, (p) => {
+        for (const i of n.inputs) p.string(1, i);
+        for (const o of n.outputs) p.string(2, o);
+        p.string(3, n.name);
+        p.string(4, n.op);
+        for (const [k, v] of Object.entries(n.attrs)) p.message(5, (a) => writeAttr(a, k, v));
+        if (n.domain) p.string(7, n.domain);
+      });
+    }
+    g.string(2, this.name);
+    for (const init of this.inits) g.message(5, (t) => writeInitializer(t, init));
+    for (const v of this.inputs) g.message(11, (p) => writeValueInfo(p, v));
+    for (const v of this.outputs) g.message(12, (p) => writeValueInfo(p, v));
+  }
+}
+
+export function elemSize(t: ElemType): number {
+  switch (t) {
+    case 'float32':
+    case 'int32':
+      return 4;
+    case 'int64':
+      return 8;
+    case 'float16':
+      return 2;
+    case 'uint8':
+    case 'int8':
+    case 'bool':
+      return 1;
+  }
+}
+
+function writeTensor(t: ProtoWriter, td: TensorData, name?: string): void {
+  t.packedInts(1, td.dims);
+  t.int(2, ONNX_DTYPE[td.dtype]);
+  if (name) t.string(8, name);
+  t.bytes(9, td.data);
+}
+
+function writeInitializer(t: ProtoWriter, init: Initializer): void {
+  if (init.dims.length) t.packedInts(1, init.dims);
+  t.int(2, ONNX_DTYPE[init.dtype]);
+  t.string(8, init.name);
+  if (init.inline) {
+    t.bytes(9, init.inline);
+  } else if (init.external) {
+    const ext = init.external;
+    t.message(13, (e) => e.string(1, 'location').string(2, ext.location));
+    t.message(13, (e) => e.string(1, 'offset').string(2, String(ext.offset)));
+    t.message(13, (e) => e.string(1, 'length').string(2, String(ext.length)));
+    t.int(14, 1); // data_location = EXTERNAL
+  }
+}
+
+function writeValueInfo(p: ProtoWriter, v: ValueInfo): void {
+  p.string(1, v.name);
+  p.message(2, (type) =>
+    type.message(1, (tt) => {
+      tt.int(1, ONNX_DTYPE[v.dtype]);
+      tt.message(2, (shape) => {
+        for (const d of v.shape) shape.message(1, (dim) => (typeof d === 'number' ? dim.int(1, d) : dim.string(2, d)));
+      });
+    }),
+  );
+}
+
+function writeAttr(a: ProtoWriter, name: string, v: AttrValue): void {
+  a.string(1, name);
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    if (typeof v === 'number' && !Number.isInteger(v)) throw new Error(`attribute ${name}: use {f: x} for floats`);
+    a.int(3, v);
+    a.int(20, 2);
+  } else if (typeof v === 'string') {
+    a.string(4, v);
+    a.int(20, 3);
+  } else if (Array.isArray(v)) {
+    a.packedInts(8, v);
+    a.int(20, 7);
+  } else if ('floats' in v) {
+    a.packedFloats(7, v.floats);
+    a.int(20, 6);
+  } else if ('f' in v) {
+    a.float(2, v.f);
+    a.int(20, 1);
+  } else {
+    a.message(5, (t) => writeTensor(t, v));
+    a.int(20, 4);
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The bundle manifest: everything the runtime needs to know about a converted PandaGPT bundle.
+ * The runtime reads this instead of hard-coding dims, names, prompts or stop rules.
+ *
+ * Paths are relative to the bundle root (the folder or base URL that holds manifest.json).
+ */
+import { PandaError } from './errors';
+import type { Backend } from './ort';
+
+export const MANIFEST_SCHEMA = 'pandagpt-bundle';
+export const MANIFEST_VERSION = 1;
+
+export type DType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8';
+
+/** One file in the bundle, with its integrity data. */
+export interface BundleFile {
+  size: number;
+  sha256: string;
+}
+
+/** A raw little-endian tensor stored as its own file (embedding table, llama_proj, ...). */
+export interface RawTensorRef {
+  file: string;
+  dtype: 'float32' | 'float16';
+  shape: number[];
+  /** Byte offset in the file (default 0). */
+  offset?: number;
+}
+
+/** One ONNX graph with its external data files (in the order ORT should see them). */
+export interface OnnxPart {
+  file: string;
+  /** External data files referenced by the graph, by the exact `location` strings used inside it. */
+  externalData: string[];
+}
+
+export type WeightFormat = 'q4' | 'fp16' | 'fp32';
+
+export interface DecoderVariant extends OnnxPart {
+  format: WeightFormat;
+  /** Backends this variant is recommended for, best first. The engine picks by backend. */
+  backends: Backend[];
+  /** Float type of inputs_embeds / KV tensors at the graph boundary. */
+  ioDtype: 'float32' | 'float16';
+}
+
+export interface LlmConfig {
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  headDim: number;
+  vocabSize: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+  maxPositions: number;
+}
+
+export interface DecoderIo {
+  inputsEmbeds: string; // (1, S, H)
+  attentionMask: string; // (1, P + S) int64
+  /** Template with `{i}` for the layer index, e.g. `past_key_values.{i}.key`; (1, heads, P, headDim). */
+  pastKey: string;
+  pastValue: string;
+  presentKey: string;
+  presentValue: string;
+  logits: string; // (1, vocab) for the last position only
+}
+
+export interface TokenizerRef {
+  /** An HF `tokenizer.json` (loaded with @huggingface/tokenizers). */
+  file: string;
+  bosId: number;
+  eosId: number;
+  unkId: number;
+  padId: number;
+  /** Apply transformers' `clean_up_tokenization_spaces` rules when decoding (PandaGPT: true). */
+  cleanUpSpaces: boolean;
+}
+
+export interface PromptTemplate {
+  /** Text before the media token (PandaGPT: `### Human: <Img>`). */
+  mediaPrefix: string;
+  /** Text that opens the part after the media token (PandaGPT: `</Img> `). */
+  mediaSuffix: string;
+  /** Text-only conversations start with this instead (`### Human: `). */
+  textPrefix: string;
+  /** Ends every human turn (`\n### Assistant:`). */
+  assistantTag: string;
+  /** Ends an assistant turn in the history (`\n###`). */
+  turnEnd: string;
+  /** Opens a later human turn (` Human: `). */
+  humanTag: string;
+}
+
+export interface StopRules {
+  /** Generation stops right after any of these ids is produced (PandaGPT: 2277 = `##`). */
+  stopTokenIds: number[];
+  eosId: number;
+  /** Stripped from the end of the decoded answer when present (PandaGPT: `\n##`). */
+  stripSuffixes: string[];
+}
+
+export interface GenerationDefaults {
+  maxNewTokens: number;
+  temperature: number;
+  topP: number;
+  topK: number;
+}
+
+export type Modality = 'image' | 'video' | 'audio' | 'thermal' | 'depth' | 'imu';
+export const MODALITIES: readonly Modality[] = ['image', 'video', 'audio', 'thermal', 'depth', 'imu'];
+
+export interface EncoderVariant extends OnnxPart {
+  format: 'q4' | 'q8' | 'fp16' | 'fp32';
+  backends: Backend[];
+}
+
+/** One ImageBind encoder (one ONNX graph per modality; video and image share the vision trunk). */
+export interface EncoderPart {
+  modality: Modality | 'text';
+  variants: EncoderVariant[];
+  input: { name: string; shape: (number | string)[]; dtype: DType };
+  /** Output before the postprocessor: (N, outDim) raw head output. */
+  output: { name: string; dim: number };
+  /**
+   * Postprocessing applied by the engine: L2-normalise (if `normalize`), multiply by `scale`,
+   * then average over clips (video: 15, audio: 3) when `clipMean`.
+   */
+  postprocess: { normalize: boolean; scale: number; clipMean: boolean };
+}
+
+export interface ImageBindSection {
+  outDim: number;
+  encoders: Partial<Record<Modality | 'text', EncoderPart>>;
+  /** CLIP BPE merges for the text encoder (zero-shot tags). */
+  textBpe?: string;
+}
+
+export interface BundleManifest {
+  schema: typeof MANIFEST_SCHEMA;
+  version: typeof MANIFEST_VERSION;
+  name: string;
+  description: string;
+  /** Shown in the UI, e.g. "random weights: answers are meaningless". */
+  notice?: string;
+  createdBy: string;
+  files: Record<string, BundleFile>;
+  llm: {
+    config: LlmConfig;
+    embedTokens: RawTensorRef;
+    /** llama_proj: weight (H, inDim), bias (H). */
+    llamaProj: { weight: RawTensorRef; bias: RawTensorRef };
+    decoders: DecoderVariant[];
+    io: DecoderIo;
+    tokenizer: TokenizerRef;
+    prompt: PromptTemplate;
+    stop: StopRules;
+    generation: GenerationDefaults;
+    lora: { rank: number; alpha: number; scaling: number };
+  };
+  imagebind?: ImageBindSection;
+}
+
+export const PANDAGPT_PROMPT: PromptTemplate = {
+  mediaPrefix: '### Human: <Img>',
+  mediaSuffix: '</Img> ',
+  textPrefix: '### Human: ',
+  assistantTag: '\n### Assistant:',
+  turnEnd: '\n###',
+  humanTag: ' Human: ',
+};
+
+/** PandaGPT web_demo defaults (spec §7). */
+export const PANDAGPT_GENERATION: GenerationDefaults = { maxNewTokens: 256, temperature: 1.0, topP: 0.01, topK: 50 };
+
+export const PANDAGPT_STOP: StopRules = { stopTokenIds: [2277], eosId: 2, stripSuffixes: ['\n##', '##'] };
+
+function fail(msg: string): never {
+  throw new PandaError('MANIFEST_INVALID', `The bundle's manifest.json is not valid: ${msg}. Re-create the bundle with \`npm run convert\`.`);
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Parse and check a manifest; every file a part names must be listed in `files`. */
+export function parseManifest(text: string | unknown): BundleManifest {
+  let raw: unknown = text;
+  if (typeof text === 'string') {
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new PandaError('MANIFEST_INVALID', 'The bundle\'s manifest.json is not JSON. Check the model URL or folder: it must point at a bundle made by `npm run convert`.');
+    }
+  }
+  if (!isObj(raw)) fail('not an object');
+  if (raw.schema !== MANIFEST_SCHEMA) fail(`schema is ${JSON.stringify(raw.schema)}, expected "${MANIFEST_SCHEMA}"`);
+  if (raw.version !== MANIFEST_VERSION) fail(`version ${JSON.stringify(raw.version)} is not supported (this app reads version ${MANIFEST_VERSION})`);
+  if (!isObj(raw.files)) fail('"files" is missing');
+  if (!isObj(raw.llm)) fail('"llm" is missing');
+  const m = raw as unknown as BundleManifest;
+  for (const [path, f] of Object.entries(m.files)) {
+    if (!isObj(f) || typeof f.size !== 'number' || typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) fail(`file entry "${path}" needs a size and a sha256`);
+    if (path.includes('..') || path.startsWith('/')) fail(`file path "${path}" must stay inside the bundle`);
+  }
+  for (const p of referencedFiles(m)) if (!(p in m.files)) fail(`"${p}" is used by a part but not listed in "files"`);
+  if (!Array.isArray(m.llm.decoders) || m.llm.decoders.length === 0) fail('no decoder variant');
+  return m;
+}
+
+/** All files the parts of a manifest reference. */
+export function referencedFiles(m: BundleManifest): string[] {
+  const out = new Set<string>();
+  const llm = m.llm;
+  out.add(llm.embedTokens.file);
+  out.add(llm.llamaProj.weight.file);
+  out.add(llm.llamaProj.bias.file);
+  out.add(llm.tokenizer.file);
+  for (const d of llm.decoders) {
+    out.add(d.file);
+    d.externalData.forEach((f) => out.add(f));
+  }
+  if (m.imagebind) {
+    if (m.imagebind.textBpe) out.add(m.imagebind.textBpe);
+    for (const e of Object.values(m.imagebind.encoders)) {
+      if (!e) continue;
+      for (const v of e.variants) {
+        out.add(v.file);
+        v.externalData.forEach((f) => out.add(f));
+      }
+    }
+  }
+  return [...out];
+}
+
+/** Pick the variant recommended for a backend: first one listing it, else the first one. */
+export function pickVariant<V extends { backends: Backend[] }>(variants: V[], backend: Backend, prefer?: string, key: (v: V) => string = (v) => (v as unknown as { format: string }).format): V {
+  if (prefer) {
+    const v = variants.find((x) => key(x) === prefer);
+    if (v) return v;
+  }
+  let best: V | undefined;
+  let bestRank = Infinity;
+  for (const v of variants) {
+    const r = v.backends.indexOf(backend);
+    if (r >= 0 && r < bestRank) {
+      best = v;
+      bestRank = r;
+    }
+  }
+  const chosen = best ?? variants[0];
+  if (!chosen) throw new PandaError('MANIFEST_INVALID', 'The bundle lists no variant for this part.');
+  return chosen;
+}
