@@ -1,0 +1,20 @@
+/**
+ * Creating onnxruntime sessions for bundle parts. The engines take a `PartLoader` so Node can
+ * hand ORT file paths (it reads external data beside the graph itself) while the browser hands
+ * bytes from the model store with `externalData`.
+ */
+import type { OnnxPart } from './manifest';
+import type { OrtModule, OrtSession, SessionOptions } from './ort';
+
+export type PartLoader = (part: OnnxPart, options: SessionOptions) => Promise<OrtSession>;
+
+export type ReadFile = (path: string) => Promise<Uint8Array>;
+
+/** Loads a part from bytes (browser, worker, tests): the graph plus each external data file. */
+export function bytesPartLoader(ort: OrtModule, readFile: ReadFile): PartLoader {
+  return async (part, options) => {
+    const [model, ...data] = await Promise.all([readFile(part.file), ...part.externalData.map((p) => readFile(p))]);
+    const externalData = part.externalData.map((path, i) => ({ path, data: data[i]! }));
+    return ort.InferenceSession.create(model!, externalData.length ? { ...options, externalData } : options);
+  };
+}
