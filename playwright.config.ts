@@ -3,6 +3,10 @@ import { defineConfig } from '@playwright/test';
 /**
  * e2e tests run in the system Chromium (Playwright cannot download browsers here).
  * Override with CHROMIUM_PATH for another Chrome. WebGPU runs on SwiftShader with --enable-unsafe-webgpu.
+ *
+ * Two servers: the built app (`vite preview` of dist/, port 5173) for user journeys, and the Vite
+ * dev server (port 5174) for harness pages under e2e/ that drive one module directly (engine
+ * parity, model store) without the UI.
  */
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const chromiumArgs = [
@@ -13,6 +17,8 @@ export const chromiumArgs = [
   '--disable-component-update',
   '--disable-sync',
 ];
+export const APP_URL = 'http://127.0.0.1:5173';
+export const HARNESS_URL = 'http://127.0.0.1:5174';
 
 export default defineConfig({
   testDir: './e2e',
@@ -28,4 +34,18 @@ export default defineConfig({
     launchOptions: { executablePath, args: chromiumArgs },
     trace: 'off',
   },
+  webServer: [
+    {
+      command: 'npx vite preview --host 127.0.0.1 --port 5173 --strictPort',
+      url: `${APP_URL}/`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+    {
+      command: 'npx vite --host 127.0.0.1 --port 5174 --strictPort',
+      url: `${HARNESS_URL}/e2e/engine/harness.html`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+    },
+  ],
 });
