@@ -1,0 +1,262 @@
+/** `createModelStore()`: the IndexedDB-backed ModelStore (see types.ts for the contract). */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { PandaError, throwIfAborted } from '../core/errors';
+import { parseManifest, type BundleManifest } from '../core/manifest';
+import { openCachedBundle } from './cached-bundle';
+import { DEFAULT_CHUNK_SIZE, checkChunkSize } from './chunking';
+import { fetchFile } from './fetch-file';
+import { toHex } from './hash-state';
+import { ModelDb, type BundleRecord } from './idb';
+import { diffManifests, manifestHashes } from './manifest-diff';
+import { runPool } from './pool';
+import { ProgressTracker } from './progress';
+import { checkQuota, formatBytes, freeBytes, mapQuotaError, requestPersist } from './quota';
+import { missingBytes, planBundle, storedBytes, type FileRecord } from './resume-plan';
+import type { BundleSource, CachedBundle, CachedBundleInfo, ModelStore, PrepareEvent, PrepareOptions } from './types';
+
+export interface ModelStoreOptions {
+  /** IndexedDB database name (tests use their own). */
+  dbName?: string;
+  /** Bytes per stored chunk; a multiple of 64 (default 16 MiB). Existing files keep theirs. */
+  chunkSize?: number;
+  /** Minimum ms between progress events (default 100). */
+  progressIntervalMs?: number;
+  now?: () => number;
+}
+
+const isOffline = (e: unknown) => e instanceof PandaError && e.code === 'DOWNLOAD_FAILED' && e.details.retryable === true;
+
+export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
+  const db = new ModelDb(opts.dbName);
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  checkChunkSize(chunkSize);
+  const now = opts.now ?? (() => performance.now());
+  const interval = opts.progressIntervalMs ?? 100;
+
+  async function touch(r: BundleRecord): Promise<void> {
+    r.lastUsed = Date.now();
+    await db.putBundle(r);
+  }
+
+  /** Delete stored contents no bundle record (complete or pending) refers to. */
+  async function collectGarbage(): Promise<void> {
+    const keep = new Set<string>();
+    for (const r of await db.listBundles()) {
+      for (const t of [r.manifestText, r.pendingManifestText]) if (t) manifestHashes(parseManifest(t)).forEach((h) => keep.add(h));
+    }
+    for (const h of await db.storedHashes()) if (!keep.has(h)) await db.deleteFile(h);
+  }
+
+  async function isComplete(m: BundleManifest): Promise<boolean> {
+    for (const h of manifestHashes(m)) if (!(await db.getFile(h))?.complete) return false;
+    return true;
+  }
+
+  async function open(id: string): Promise<CachedBundle> {
+    const r = await db.getBundle(id);
+    if (!r?.manifestText) throw new PandaError('BUNDLE_FILE_MISSING', `No complete copy of "${id}" is cached. Load it again while online.`, { id });
+    const m = parseManifest(r.manifestText);
+    if (!(await isComplete(m))) throw new PandaError('BUNDLE_FILE_MISSING', `The cached copy of ${r.name} is incomplete (the browser may have evicted part of it). Load it again while online.`, { id });
+    await touch(r);
+    return openCachedBundle(db, id, m);
+  }
+
+  async function prepare(source: BundleSource, o: PrepareOptions = {}): Promise<CachedBundle> {
+    const emit = (e: PrepareEvent) => o.onProgress?.(e);
+    throwIfAborted(o.signal);
+
+    let text: string;
+    try {
+      text = await source.readManifest(o.signal);
+    } catch (e) {
+      // Offline (or server down): a complete cached copy lets the app start anyway.
+      const cached = source.knownId ? await db.getBundle(source.knownId) : undefined;
+      if (isOffline(e) && cached?.manifestText) {
+        emit({ type: 'notice', code: 'OFFLINE_USING_CACHE', message: `Could not check ${source.label} for updates (${(e as Error).message}); using the cached copy.` });
+        return open(cached.id);
+      }
+      throw e;
+    }
+    const manifest = parseManifest(text);
+    const id = source.idFor(manifest);
+    const now0 = Date.now();
+    const rec: BundleRecord = (await db.getBundle(id)) ?? {
+      id,
+      name: manifest.name,
+      label: source.label,
+      kind: source.kind,
+      manifestText: null,
+      pendingManifestText: null,
+      sizeBytes: 0,
+      createdAt: now0,
+      lastUsed: now0,
+    };
+    const total = Object.values(manifest.files).reduce((s, f) => s + f.size, 0);
+
+    // Unchanged and complete: no model file request at all.
+    if (rec.manifestText === text && (await isComplete(manifest))) {
+      emit({ type: 'manifest', id, name: manifest.name, totalBytes: total, missingBytes: 0 });
+      await touch(rec);
+      return openCachedBundle(db, id, manifest);
+    }
+    if (rec.manifestText && rec.manifestText !== text) {
+      const d = diffManifests(parseManifest(rec.manifestText), manifest);
+      emit({
+        type: 'notice',
+        code: 'MANIFEST_CHANGED',
+        message: `${source.label} has a new version: ${d.added.length + d.changed.length} file(s) to fetch (${formatBytes(d.changedBytes)}), ${d.unchanged.length} unchanged, ${d.removed.length} removed.`,
+      });
+    }
+
+    const records = new Map<string, FileRecord>();
+    for (const h of manifestHashes(manifest)) {
+      const r = await db.getFile(h);
+      if (r) records.set(h, r);
+    }
+    const jobs = planBundle(manifest, records, chunkSize);
+    const missing = missingBytes(jobs);
+    emit({ type: 'manifest', id, name: manifest.name, totalBytes: total, missingBytes: missing });
+
+    if (missing > 0) {
+      const free = await freeBytes();
+      const persisted = await requestPersist();
+      emit({ type: 'storage', neededBytes: missing, freeBytes: free, persisted });
+      if (persisted === false) emit({ type: 'notice', code: 'PERSIST_DENIED', message: 'The browser did not grant persistent storage: it may delete cached models when the disk is nearly full.' });
+      checkQuota(missing, free, manifest.name);
+    }
+
+    rec.pendingManifestText = text;
+    rec.label = source.label;
+    await db.putBundle(rec);
+
+    const paths = jobs.flatMap((j) => j.paths.map((p) => ({ p, j })));
+    const tracker = new ProgressTracker(
+      paths.map(({ p, j }) => ({ path: p, size: j.size, loaded: storedBytes(j), status: j.plan.kind === 'cached' ? 'cached' : 'queued' })),
+      now,
+    );
+    let lastEmit = -Infinity;
+    const report = (force = false) => {
+      const t = now();
+      if (!force && t - lastEmit < interval) return;
+      lastEmit = t;
+      emit({ type: 'progress', progress: tracker.snapshot() });
+    };
+    report(true);
+
+    try {
+      await runPool(
+        jobs.filter((j) => j.plan.kind !== 'cached'),
+        o.concurrency ?? 3,
+        o.signal,
+        async (job, signal) => {
+          const set = (f: (p: string) => void) => job.paths.forEach(f);
+          try {
+            await fetchFile(
+              db,
+              source,
+              job,
+              {
+                onBytes: (delta) => {
+                  set((p) => tracker.add(p, delta));
+                  report();
+                },
+                onReset: (loaded) => set((p) => tracker.setLoaded(p, loaded)),
+                notice: (code, message) => emit({ type: 'notice', code, message, path: job.paths[0] }),
+              },
+              { retries: o.retries ?? 3, signal },
+            );
+          } catch (e) {
+            set((p) => tracker.setStatus(p, 'failed'));
+            report(true);
+            throw mapQuotaError(e, manifest.name);
+          }
+          set((p) => tracker.setStatus(p, 'done'));
+          report(true);
+        },
+      );
+    } catch (e) {
+      // The user's abort wins over the follow-up errors of the jobs it cancelled.
+      if (o.signal?.aborted) throw new PandaError('ABORTED', 'Stopped.');
+      throw e;
+    }
+
+    rec.manifestText = text;
+    rec.pendingManifestText = null;
+    rec.name = manifest.name;
+    rec.sizeBytes = total;
+    await touch(rec);
+    await collectGarbage();
+    return openCachedBundle(db, id, manifest);
+  }
+
+  async function list(): Promise<CachedBundleInfo[]> {
+    const out: CachedBundleInfo[] = [];
+    for (const r of await db.listBundles()) {
+      const hashes = new Set<string>();
+      for (const t of [r.manifestText, r.pendingManifestText]) if (t) manifestHashes(parseManifest(t)).forEach((h) => hashes.add(h));
+      let stored = 0;
+      for (const h of hashes) {
+        const f = await db.getFile(h);
+        if (f) stored += f.complete ? f.size : Math.min(f.size, f.chunks * f.chunkSize);
+      }
+      out.push({
+        id: r.id,
+        name: r.name,
+        label: r.label,
+        kind: r.kind,
+        sizeBytes: r.manifestText ? r.sizeBytes : 0,
+        storedBytes: stored,
+        complete: r.manifestText !== null,
+        partial: r.pendingManifestText !== null,
+        lastUsed: r.lastUsed,
+      });
+    }
+    return out.sort((a, b) => b.lastUsed - a.lastUsed);
+  }
+
+  async function verify(id: string, vo: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<boolean> {
+    const r = await db.getBundle(id);
+    const text = r?.manifestText ?? r?.pendingManifestText;
+    if (!r || !text) throw new PandaError('BUNDLE_FILE_MISSING', `Nothing is cached for "${id}".`, { id });
+    const m = parseManifest(text);
+    const total = Object.values(m.files).reduce((s, f) => s + f.size, 0);
+    let done = 0;
+    let ok = true;
+    for (const f of new Map(Object.values(m.files).map((f) => [f.sha256, f])).values()) {
+      throwIfAborted(vo.signal);
+      const fr = await db.getFile(f.sha256);
+      if (!fr?.complete) {
+        ok = false;
+        continue;
+      }
+      const h = sha256.create();
+      let n = 0;
+      for (let i = 0; i < fr.chunks; i++) {
+        const b = await db.getChunk(f.sha256, i);
+        if (!b) break;
+        const bytes = new Uint8Array(await b.arrayBuffer());
+        h.update(bytes);
+        n += bytes.length;
+        vo.onProgress?.((done += bytes.length), total);
+      }
+      if (n !== f.size || toHex(h.digest()) !== f.sha256) {
+        ok = false;
+        // Drop the broken content so the next prepare fetches it again instead of serving bad bytes.
+        await db.deleteFile(f.sha256);
+      }
+    }
+    if (!ok && r.manifestText) {
+      r.pendingManifestText = r.manifestText;
+      r.manifestText = null;
+      await db.putBundle(r);
+    }
+    return ok;
+  }
+
+  async function remove(id: string): Promise<void> {
+    await db.deleteBundle(id);
+    await collectGarbage();
+  }
+
+  return { prepare, open, list, verify, remove };
+}
