@@ -1,0 +1,105 @@
+/**
+ * npm run convert -- --vicuna DIR --delta FILE.pt --out DIR [options]
+ *
+ * Converts Vicuna v0 + a PandaGPT delta (+ ImageBind) into a bundle folder. Progress goes to
+ * stderr; errors print their PandaError message and exit with code 1.
+ */
+import { realpathSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { convertPandaGpt } from '../converter/bundle/convert';
+import { isPandaError, PandaError } from '../src/core/errors';
+import type { WeightFormat } from '../src/core/manifest';
+
+export const HELP = `Convert Vicuna v0 + a PandaGPT delta into a browser bundle.
+
+  npm run convert -- --vicuna DIR --delta FILE.pt --out DIR [options]
+
+Required:
+  --vicuna DIR            HF LLaMA-1 / Vicuna v0 folder (config.json, pytorch_model*.bin or
+                          *.safetensors, tokenizer.model)
+  --delta FILE.pt         PandaGPT delta (pytorch_model.pt: llama_proj + LoRA of q/k/v/o)
+  --out DIR               bundle folder to create (replaced atomically if it holds a bundle)
+
+Options:
+  --quant q4|fp16|fp32    decoder weights (default q4). q4 also writes an fp32 decoder for the
+                          wasm backend when that is under 2 GB; fp16 needs WebGPU with shader-f16
+  --lora-alpha N          LoRA alpha (default 32, PandaGPT's value); scaling = alpha / rank
+  --imagebind FILE.pth    also convert ImageBind-Huge (imagebind_huge.pth)
+  --imagebind-config F    ImageBind constructor kwargs JSON (for non-Huge checkpoints)
+  --name NAME             bundle name shown in the app
+  --notice TEXT           notice shown in the app (e.g. licence or "random weights")
+  -h, --help              this help
+`;
+
+export interface CliIo {
+  stderr: (line: string) => void;
+  stdout: (line: string) => void;
+}
+
+const FORMATS: WeightFormat[] = ['q4', 'fp16', 'fp32'];
+
+function usage(msg: string): never {
+  throw new PandaError('CONVERT_FAILED', `${msg}\nRun \`npm run convert -- --help\` for usage.`);
+}
+
+/** Parses argv and converts; returns the process exit code. */
+export async function runConvert(argv: string[], io: CliIo = { stderr: (l) => process.stderr.write(l + '\n'), stdout: (l) => process.stdout.write(l + '\n') }): Promise<number> {
+  try {
+    let parsed;
+    try {
+      parsed = parseArgs({
+        args: argv,
+        options: {
+          vicuna: { type: 'string' },
+          delta: { type: 'string' },
+          out: { type: 'string' },
+          quant: { type: 'string', default: 'q4' },
+          'lora-alpha': { type: 'string' },
+          imagebind: { type: 'string' },
+          'imagebind-config': { type: 'string' },
+          name: { type: 'string' },
+          notice: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+        strict: true,
+      });
+    } catch (e) {
+      usage((e as Error).message);
+    }
+    const a = parsed.values;
+    if (a.help) {
+      io.stdout(HELP);
+      return 0;
+    }
+    if (!a.vicuna || !a.delta || !a.out) usage('--vicuna, --delta and --out are required.');
+    if (!FORMATS.includes(a.quant as WeightFormat)) usage(`--quant must be one of ${FORMATS.join(', ')} (got ${a.quant}).`);
+    let loraAlpha: number | undefined;
+    if (a['lora-alpha'] !== undefined) {
+      loraAlpha = Number(a['lora-alpha']);
+      if (!Number.isFinite(loraAlpha) || loraAlpha <= 0) usage(`--lora-alpha must be a positive number (got ${a['lora-alpha']}).`);
+    }
+    const t0 = Date.now();
+    const m = await convertPandaGpt({
+      vicunaDir: a.vicuna,
+      deltaPath: a.delta,
+      outDir: a.out,
+      quant: a.quant as WeightFormat,
+      loraAlpha,
+      imagebind: a.imagebind,
+      imagebindConfig: a['imagebind-config'],
+      name: a.name,
+      notice: a.notice,
+      onProgress: (msg) => io.stderr(`[convert] ${msg}`),
+    });
+    const bytes = Object.values(m.files).reduce((s, f) => s + f.size, 0);
+    io.stderr(`[convert] done in ${((Date.now() - t0) / 1000).toFixed(1)} s: ${Object.keys(m.files).length} files, ${(bytes / 1e6).toFixed(1)} MB`);
+    return 0;
+  } catch (e) {
+    io.stderr(isPandaError(e) ? `error [${e.code}]: ${e.message}` : `error: ${(e as Error)?.stack ?? String(e)}`);
+    return 1;
+  }
+}
+
+const isMain = process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+if (isMain) process.exitCode = await runConvert(process.argv.slice(2));

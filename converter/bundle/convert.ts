@@ -1,0 +1,119 @@
+/**
+ * Vicuna v0 + PandaGPT delta (+ ImageBind) → a bundle folder the engine loads:
+ *
+ *   manifest.json  tokenizer.json  embed_tokens.{f32,f16}.bin  llama_proj.{weight,bias}.f32.bin
+ *   decoder-<format>.onnx (+ .data files)  [ImageBind encoders]
+ *
+ * Everything is validated before the first byte is written, written into a temp folder, and moved
+ * to `outDir` only at the very end (see writer.ts).
+ */
+import { PandaError } from '../../src/core/errors';
+import { type BundleManifest, type DecoderVariant, MANIFEST_SCHEMA, MANIFEST_VERSION, PANDAGPT_GENERATION, PANDAGPT_PROMPT, PANDAGPT_STOP, type WeightFormat } from '../../src/core/manifest';
+import { openCheckpoint } from '../checkpoint';
+import type { TensorSource } from '../checkpoint/types';
+import { readLlamaConfig } from '../llama/config';
+import { buildDecoder } from '../llama/graph/decoder';
+import { DECODER_IO } from '../llama/graph/io';
+import { baseKeys, deltaKeys } from '../llama/keys';
+import { LlamaWeights, validateLlama } from '../llama/weights';
+import { convertImageBindInto } from './imagebind';
+import { planDecoders } from './plan';
+import { writeRawTensor } from './raw-tensor';
+import { writeTokenizer } from './tokenizer';
+import { BundleWriter } from './writer';
+
+export interface ConvertOptions {
+  vicunaDir: string;
+  deltaPath: string;
+  outDir: string;
+  quant?: WeightFormat;
+  /** Default 32 (PandaGPT's LoraConfig); the rank comes from the tensors. */
+  loraAlpha?: number;
+  imagebind?: string;
+  imagebindConfig?: string;
+  name?: string;
+  notice?: string;
+  onProgress?: (msg: string) => void;
+  /** Limits (tests use small ones): one initializer / one external data file, bytes. */
+  maxInitializerBytes?: number;
+  maxDataFileBytes?: number;
+}
+
+export const CREATED_BY = 'pandagpt-web converter (cli/convert.ts)';
+
+export async function convertPandaGpt(o: ConvertOptions): Promise<BundleManifest> {
+  const quant = o.quant ?? 'q4';
+  const log = o.onProgress ?? (() => {});
+  const config = await readLlamaConfig(o.vicunaDir);
+  const sources: TensorSource[] = [];
+  try {
+    log(`reading ${o.vicunaDir}`);
+    const base = await openCheckpoint(o.vicunaDir);
+    sources.push(base);
+    log(`reading ${o.deltaPath}`);
+    const delta = await openCheckpoint(o.deltaPath);
+    sources.push(delta);
+    const v = validateLlama(base, delta, config, o.loraAlpha);
+    log(`LLaMA ${config.numLayers} layers, hidden ${config.hiddenSize}; LoRA r=${v.lora.rank} alpha=${v.lora.alpha} (scaling ${v.lora.scaling})`);
+    const weights = new LlamaWeights(base, delta, v);
+
+    const w = await BundleWriter.create(o.outDir);
+    try {
+      log('tokenizer');
+      const tokenizer = await writeTokenizer(w, o.vicunaDir, (m) => log(`warning: ${m}`));
+
+      const embDtype = quant === 'fp32' ? 'float32' : 'float16';
+      const embFile = `embed_tokens.${embDtype === 'float32' ? 'f32' : 'f16'}.bin`;
+      log(`${embFile}`);
+      const embedTokens = await writeRawTensor(w, embFile, await base.readF32(baseKeys.embed), [config.vocabSize, config.hiddenSize], embDtype);
+      const projWeight = await writeRawTensor(w, 'llama_proj.weight.f32.bin', await delta.readF32(deltaKeys.projWeight), [config.hiddenSize, v.projInDim], 'float32');
+      const projBias = await writeRawTensor(w, 'llama_proj.bias.f32.bin', await delta.readF32(deltaKeys.projBias), [config.hiddenSize], 'float32');
+
+      const decoders: DecoderVariant[] = [];
+      for (const plan of planDecoders(quant, config)) {
+        const built = await buildDecoder({ weights, format: plan.format, dir: w.dir, fileName: plan.fileName, maxInitializerBytes: o.maxInitializerBytes, maxDataFileBytes: o.maxDataFileBytes, onProgress: log });
+        decoders.push({ file: built.file, externalData: built.externalData, format: plan.format, backends: plan.backends, ioDtype: built.ioDtype });
+      }
+
+      let imagebind;
+      if (o.imagebind) {
+        log(`ImageBind ${o.imagebind}`);
+        imagebind = await convertImageBindInto({ checkpoint: o.imagebind, config: o.imagebindConfig, outDir: w.dir, quant });
+      }
+
+      const name = o.name ?? `PandaGPT (${config.numLayers}-layer LLaMA, ${quant})`;
+      const manifest: Omit<BundleManifest, 'files'> = {
+        schema: MANIFEST_SCHEMA,
+        version: MANIFEST_VERSION,
+        name,
+        description: `Vicuna v0 + PandaGPT delta (LoRA r=${v.lora.rank}, alpha ${v.lora.alpha}, merged); decoders: ${decoders.map((d) => `${d.format} for ${d.backends.join('/')}`).join(', ')}`,
+        ...(o.notice ? { notice: o.notice } : {}),
+        createdBy: CREATED_BY,
+        llm: {
+          config,
+          embedTokens,
+          llamaProj: { weight: projWeight, bias: projBias },
+          decoders,
+          io: DECODER_IO,
+          tokenizer,
+          prompt: PANDAGPT_PROMPT,
+          stop: PANDAGPT_STOP,
+          generation: PANDAGPT_GENERATION,
+          lora: v.lora,
+        },
+        ...(imagebind ? { imagebind } : {}),
+      };
+      const full = await w.commit(manifest, log);
+      log(`wrote ${o.outDir}`);
+      return full;
+    } catch (e) {
+      await w.abort();
+      throw e;
+    }
+  } catch (e) {
+    if (e instanceof PandaError) throw e;
+    throw new PandaError('CONVERT_FAILED', `Conversion failed: ${(e as Error).message ?? String(e)}`, { cause: String(e) });
+  } finally {
+    for (const s of sources) await s.close();
+  }
+}
