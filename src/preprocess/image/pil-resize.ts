@@ -138,3 +138,33 @@ export function pilResize8(src: Uint8Array, w: number, h: number, channels: numb
   }
   return out;
 }
+
+/**
+ * PIL's resize for single-channel float images (mode "F"): the same coefficients, accumulated in
+ * double and stored as float32, no fixed point and no clipping.
+ */
+export function pilResizeFloat(src: Float32Array, w: number, h: number, outW: number, outH: number, filter: PilFilter): Float32Array {
+  const ch = precomputeCoeffs(w, outW, filter);
+  const cv = precomputeCoeffs(h, outH, filter);
+  const tmp = new Float32Array(h * outW);
+  for (let y = 0; y < h; y++) {
+    for (let xx = 0; xx < outW; xx++) {
+      const xmin = ch.bounds[2 * xx]!;
+      const n = ch.bounds[2 * xx + 1]!;
+      let ss = 0;
+      for (let x = 0; x < n; x++) ss += src[y * w + x + xmin]! * ch.weights[xx * ch.ksize + x]!;
+      tmp[y * outW + xx] = ss;
+    }
+  }
+  const out = new Float32Array(outH * outW);
+  for (let yy = 0; yy < outH; yy++) {
+    const ymin = cv.bounds[2 * yy]!;
+    const n = cv.bounds[2 * yy + 1]!;
+    for (let x = 0; x < outW; x++) {
+      let ss = 0;
+      for (let y = 0; y < n; y++) ss += tmp[(y + ymin) * outW + x]! * cv.weights[yy * cv.ksize + y]!;
+      out[yy * outW + x] = ss;
+    }
+  }
+  return out;
+}
