@@ -1,0 +1,97 @@
+import { PandaError } from '../../src/core/errors';
+import { decodeToF32, ITEM_SIZE } from './dtypes';
+import { RandomAccessFile } from './random-access-file';
+import { gatherStrided, isContiguous, numelOf, viewExtent } from './strided';
+import { collectTensors, unpickleTorch, type TensorRef } from './torch-pickle';
+import type { TensorInfo, TensorSource } from './types';
+import { assertStored, entryDataOffset, readEntry, readZipDirectory, type ZipEntry } from './zip-reader';
+
+interface Slot { info: TensorInfo; ref: TensorRef; entry: ZipEntry }
+
+/**
+ * A `torch.save` zip checkpoint (`<archive>/data.pkl` + `<archive>/data/<key>` STORED entries).
+ * Opening reads the central directory and the pickle only; each `readF32` reads one storage range.
+ */
+export async function openTorchZip(path: string): Promise<TensorSource> {
+  const f = await RandomAccessFile.open(path);
+  try {
+    const entries = await readZipDirectory(f);
+    const pklNames = [...entries.keys()].filter((n) => n === 'data.pkl' || n.endsWith('/data.pkl'));
+    if (pklNames.length === 0) {
+      throw new PandaError('CHECKPOINT_FORMAT', `${path} is a zip but not a torch.save checkpoint (no data.pkl entry).`, { file: path });
+    }
+    // The archive prefix is whatever precedes data.pkl (torch uses the file's stem, but renames don't update it).
+    const pklName = pklNames.sort((a, b) => a.length - b.length)[0]!;
+    const prefix = pklName.slice(0, pklName.length - 'data.pkl'.length);
+    const root = unpickleTorch(await readEntry(f, entries.get(pklName)!, 'data.pkl'), path);
+    const slots = new Map<string, Slot>();
+    for (const [name, ref] of collectTensors(root, path)) {
+      const entryName = `${prefix}data/${ref.storage.key}`;
+      const entry = entries.get(entryName);
+      if (!entry) {
+        throw new PandaError('CHECKPOINT_FORMAT', `${path}: tensor ${name} refers to storage ${entryName}, which is not in the zip.`, { file: path, tensor: name });
+      }
+      assertStored(path, entry, `tensor ${name}`);
+      const dtype = ref.storage.type.dtype!;
+      const extent = viewExtent(ref.shape, ref.stride);
+      if (ref.offset + extent >= ref.storage.numel || ref.storage.numel * ITEM_SIZE[dtype] > entry.size) {
+        throw new PandaError(
+          'CHECKPOINT_FORMAT',
+          `${path}: tensor ${name} (shape [${ref.shape}], stride [${ref.stride}], offset ${ref.offset}) does not fit its storage of ${ref.storage.numel} elements (${entry.size} bytes).`,
+          { file: path, tensor: name },
+        );
+      }
+      slots.set(name, { info: { name, dtype, shape: ref.shape, file: path }, ref, entry });
+    }
+    return new TorchZipSource(f, slots);
+  } catch (e) {
+    await f.close();
+    throw e;
+  }
+}
+
+class TorchZipSource implements TensorSource {
+  constructor(
+    private readonly f: RandomAccessFile,
+    private readonly slots: Map<string, Slot>,
+  ) {}
+
+  list(): TensorInfo[] {
+    return [...this.slots.values()].map((s) => s.info);
+  }
+
+  has(name: string): boolean {
+    return this.slots.has(name);
+  }
+
+  info(name: string): TensorInfo {
+    return this.slot(name).info;
+  }
+
+  async readF32(name: string): Promise<Float32Array> {
+    const { ref, entry, info } = this.slot(name);
+    const n = numelOf(ref.shape);
+    if (n === 0) return new Float32Array(0);
+    const size = ITEM_SIZE[info.dtype];
+    const span = viewExtent(ref.shape, ref.stride) + 1;
+    const what = `tensor ${name}`;
+    const base = await entryDataOffset(this.f, entry, what);
+    const start = base + ref.offset * size;
+    if (base + entry.size > this.f.size) throw this.f.truncated(base + entry.size, what);
+    // Only the span the view touches is read: memory stays bounded by the largest tensor.
+    const values = decodeToF32(await this.f.read(start, span * size, what), info.dtype, span);
+    return isContiguous(ref.shape, ref.stride) ? values : gatherStrided(values, ref.shape, ref.stride);
+  }
+
+  close(): Promise<void> {
+    return this.f.close();
+  }
+
+  private slot(name: string): Slot {
+    const s = this.slots.get(name);
+    if (!s) {
+      throw new PandaError('CHECKPOINT_MISSING_TENSOR', `${this.f.path} has no tensor named ${name}.`, { file: this.f.path, tensor: name });
+    }
+    return s;
+  }
+}
