@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'DOWNLOAD_FAILED'
   | 'QUOTA_EXCEEDED'
   | 'MODEL_NOT_LOADED'
+  | 'TOKENIZER_INVALID'
   // media
   | 'MEDIA_UNSUPPORTED'
   | 'MEDIA_CORRUPT'
