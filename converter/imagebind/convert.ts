@@ -1,0 +1,82 @@
+/**
+ * ImageBind checkpoint ─► one ONNX graph (+ external data) per encoder and weight format, and the
+ * manifest section the runtime reads (input/output names, postprocess, variants per backend).
+ */
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { openCheckpoint } from '../checkpoint';
+import type { TensorSource } from '../checkpoint/types';
+import { FileExternalDataSink } from '../onnx/external-data';
+import type { EncoderPart, EncoderVariant, ImageBindSection } from '../../src/core/manifest';
+import { readImageBindHeads, type ImageBindHeads } from './config';
+import { buildEncoderGraph, ENCODER_INPUTS, ENCODER_OUTPUT, TRUNK_OF, type EncoderKind } from './encoders';
+import { FORMAT_BACKENDS, formatsFor } from './formats';
+import { postprocessFor } from './postprocess';
+import { Weights } from './weights';
+
+export const ENCODER_KINDS: readonly EncoderKind[] = ['image', 'video', 'audio', 'thermal', 'depth', 'imu', 'text'];
+export const BPE_FILE = 'imagebind-bpe_simple_vocab_16e6.txt.gz';
+
+export interface ConvertImageBindOptions {
+  checkpoint: string;
+  /** JSON with ImageBind constructor kwargs (head counts); default ImageBind-Huge. */
+  config?: string;
+  outDir: string;
+  /** fp32 | auto (default) | all | imagebind-{fp32,q8,q4}, comma list; see ./formats.ts. */
+  quant?: string;
+  /** CLIP BPE merges (.txt.gz); default: `bpe_simple_vocab_16e6.txt.gz` beside the checkpoint. */
+  bpe?: string;
+  /** Encoders to write (default: every one the checkpoint has). */
+  modalities?: EncoderKind[];
+  /** Use this source instead of opening `checkpoint`. */
+  source?: TensorSource;
+  onProgress?: (message: string) => void;
+}
+
+export async function convertImageBind(opts: ConvertImageBindOptions): Promise<{ section: ImageBindSection }> {
+  const heads = await readImageBindHeads(opts.config);
+  const src = opts.source ?? (await openCheckpoint(opts.checkpoint));
+  try {
+    await mkdir(opts.outDir, { recursive: true });
+    return await convertFromSource(src, heads, opts);
+  } finally {
+    if (!opts.source) await src.close();
+  }
+}
+
+async function convertFromSource(src: TensorSource, heads: ImageBindHeads, opts: ConvertImageBindOptions): Promise<{ section: ImageBindSection }> {
+  const w = new Weights(src);
+  const kinds = (opts.modalities ?? ENCODER_KINDS).filter((k) => w.has(`modality_heads.${TRUNK_OF[k]}.0.weight`) || w.has(`modality_heads.${TRUNK_OF[k]}.proj.0.weight`));
+  const encoders: ImageBindSection['encoders'] = {};
+  let outDim = 0;
+  for (const kind of kinds) {
+    const variants: EncoderVariant[] = [];
+    for (const format of formatsFor(kind, opts.quant)) {
+      const file = `imagebind-${kind}-${format}.onnx`;
+      opts.onProgress?.(`ImageBind ${kind} (${format}) → ${file}`);
+      const sink = new FileExternalDataSink(opts.outDir, file);
+      const built = await buildEncoderGraph({ kind, weights: w, heads, linear: format, sink });
+      sink.close();
+      await writeFile(join(opts.outDir, file), built.graph.toModelBytes({ docString: `ImageBind ${kind} encoder, ${format} weights, raw head output` }));
+      outDim = built.outDim;
+      variants.push({ file, externalData: built.graph.externalLocations, format, backends: FORMAT_BACKENDS[format] });
+    }
+    const io = ENCODER_INPUTS[kind];
+    const part: EncoderPart = {
+      modality: kind,
+      variants,
+      input: { name: io.name, shape: io.shape, dtype: io.dtype },
+      output: { name: ENCODER_OUTPUT, dim: outDim },
+      postprocess: await postprocessFor(kind, w),
+    };
+    encoders[kind] = part;
+  }
+  const section: ImageBindSection = { outDim, encoders };
+  const bpe = opts.bpe ?? join(dirname(opts.checkpoint), 'bpe_simple_vocab_16e6.txt.gz');
+  if (encoders.text && existsSync(bpe)) {
+    await copyFile(bpe, join(opts.outDir, BPE_FILE));
+    section.textBpe = BPE_FILE;
+  }
+  return { section };
+}

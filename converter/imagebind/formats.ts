@@ -1,0 +1,55 @@
+/**
+ * Which weight formats the converter writes per encoder, and where each runs.
+ *
+ * Default (`auto`) = q8 for every encoder. Measured on the pandagpt-tiny fixture media
+ * (cos of the raw head output vs the fp32 graph, onnxruntime-node CPU; see
+ * test/converter/imagebind/quantized.test.ts):
+ *   q8 (int8 per-channel): ≥ 0.9998 for all six media encoders and text;
+ *   q4 (MatMulNBits, block 32): 0.988 (audio) … 0.993 (image) — below our 0.995 bar, so no encoder
+ *   defaults to q4. The bar: PandaGPT feeds the vector straight into llama_proj, and a cos of 0.99
+ *   already moves zero-shot/LLM outputs visibly; q8 costs 1 byte/param (ViT-H vision ≈ 0.63 GB).
+ */
+import type { Backend } from '../../src/core/ort';
+import type { LinearFormat } from './quantize';
+import type { EncoderKind } from './encoders';
+import { PandaError } from '../../src/core/errors';
+
+export const DEFAULT_FORMAT: Record<EncoderKind, LinearFormat> = {
+  image: 'q8', video: 'q8', audio: 'q8', thermal: 'q8', depth: 'q8', imu: 'q8', text: 'q8',
+};
+
+/**
+ * q8 is DequantizeLinear + MatMul: standard ops on every EP. q4 is com.microsoft MatMulNBits: the
+ * wasm CPU EP and the JSEP WebGPU EP implement it (node_modules/onnxruntime-web/docs/webgpu-operators.md),
+ * but the wasm kernel is slow (web-runtime.md), so it is listed for WebGPU first.
+ */
+export const FORMAT_BACKENDS: Record<LinearFormat, Backend[]> = {
+  fp32: ['cpu', 'wasm', 'webgpu'],
+  q8: ['webgpu', 'wasm', 'cpu'],
+  q4: ['webgpu', 'cpu'],
+};
+
+/**
+ * The bundle-wide `quant` option (the LLM converter passes its own format through):
+ *   fp32                      → fp32 encoders (exact; for tests)
+ *   auto | q4 | q8 | fp16     → the measured per-encoder default above (an LLM format says "a quantised
+ *                               bundle", not which encoder format; there is no fp16 encoder variant)
+ *   all                       → fp32 + q8 + q4 variants (the engine picks per backend)
+ *   imagebind-{fp32,q8,q4}    → exactly that encoder format (comma-separate several)
+ */
+export function formatsFor(kind: EncoderKind, quant: string | undefined): LinearFormat[] {
+  const items = (quant ?? 'auto').split(',').map((s) => s.trim()).filter(Boolean);
+  const out: LinearFormat[] = [];
+  const add = (f: LinearFormat) => {
+    if (!out.includes(f)) out.push(f);
+  };
+  for (const it of items) {
+    if (it === 'fp32') add('fp32');
+    else if (it === 'auto' || it === 'q4' || it === 'q8' || it === 'fp16') add(DEFAULT_FORMAT[kind]);
+    else if (it === 'all') (['fp32', 'q8', 'q4'] as const).forEach(add);
+    else if (it === 'imagebind-fp32' || it === 'imagebind-q8' || it === 'imagebind-q4') add(it.slice('imagebind-'.length) as LinearFormat);
+    else throw new PandaError('CONVERT_FAILED', `Unknown ImageBind weight format "${it}": use fp32, auto, all or imagebind-{fp32,q8,q4} (comma-separated for several variants).`);
+  }
+  if (out.length === 0) throw new PandaError('CONVERT_FAILED', 'No ImageBind weight format selected.');
+  return out;
+}
