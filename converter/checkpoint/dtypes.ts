@@ -7,6 +7,8 @@ export const ITEM_SIZE: Record<StorageDType, number> = {
 
 let halfTable: Float32Array | undefined;
 
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** fp16 bits -> fp32 value, as a 64 Ki-entry table (exact, covers subnormals/inf/NaN). */
 function halfToFloatTable(): Float32Array {
   if (halfTable) return halfTable;
@@ -28,7 +30,22 @@ function halfToFloatTable(): Float32Array {
  * int64 values beyond 2^24 lose precision, as any float32 conversion must.
  */
 export function decodeToF32(bytes: Uint8Array, dtype: StorageDType, count: number): Float32Array {
+  const fast = LITTLE_ENDIAN_HOST && bytes.byteOffset % ITEM_SIZE[dtype] === 0;
+  if (fast && dtype === 'float32') return new Float32Array(bytes.buffer, bytes.byteOffset, count).slice();
   const out = new Float32Array(count);
+  if (fast && dtype === 'float16') {
+    // Typed-array views instead of DataView calls: ~10x faster, which matters at 1e9 parameters.
+    const t = halfToFloatTable();
+    const src = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+    for (let i = 0; i < count; i++) out[i] = t[src[i]!]!;
+    return out;
+  }
+  if (fast && dtype === 'bfloat16') {
+    const src = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
+    const u = new Uint32Array(out.buffer);
+    for (let i = 0; i < count; i++) u[i] = src[i]! << 16;
+    return out;
+  }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
     case 'float32':
@@ -103,4 +120,23 @@ export function floatToBf16Bits(value: number): number {
   const x = u32[0]!;
   if ((x & 0x7fffffff) > 0x7f800000) return ((x >>> 16) | 0x40) & 0xffff;
   return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
+}
+
+/** Converts a whole Float32Array to fp16 bits (same rounding as floatToHalfBits, without per-call overhead). */
+export function floatsToHalfBits(src: Float32Array): Uint16Array {
+  const out = new Uint16Array(src.length);
+  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
+  for (let i = 0; i < src.length; i++) {
+    const x = bits[i]!;
+    const exp = (x >>> 23) & 0xff;
+    // Normal fp16 range without rounding overflow: inline; everything else (subnormal, inf, NaN): slow path.
+    if (exp > 112 && exp < 143) {
+      const half = ((x >>> 16) & 0x8000) | ((exp - 112) << 10) | ((x >>> 13) & 0x3ff);
+      const rem = x & 0x1fff;
+      out[i] = rem > 0x1000 || (rem === 0x1000 && half & 1) ? half + 1 : half;
+    } else {
+      out[i] = floatToHalfBits(src[i]!);
+    }
+  }
+  return out;
 }

@@ -20,7 +20,7 @@ const SINGLE_FILES = ['model.safetensors', 'pytorch_model.bin'];
  */
 export async function openCheckpoint(path: string): Promise<TensorSource> {
   if (!existsSync(path)) {
-    throw new PandaError('BUNDLE_FILE_MISSING', `Checkpoint ${path} does not exist.`, { file: path });
+    throw new PandaError('CHECKPOINT_FORMAT', `Checkpoint ${path} does not exist; pass a .pt/.pth/.bin/.safetensors file or an HF model directory.`, { file: path });
   }
   if (statSync(path).isDirectory()) {
     for (const idx of INDEX_FILES) {

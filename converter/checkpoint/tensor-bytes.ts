@@ -1,5 +1,5 @@
 import { PandaError } from '../../src/core/errors';
-import { floatToBf16Bits, floatToHalfBits } from './dtypes';
+import { floatsToHalfBits, floatToBf16Bits } from './dtypes';
 
 /** Storage dtypes the writers produce. */
 export type WriterDType = 'float16' | 'bfloat16' | 'float32';
@@ -17,8 +17,11 @@ export function storageBytes(name: string, dtype: WriterDType, data: Float32Arra
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
   if (data instanceof Uint16Array) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  const bits = new Uint16Array(count);
-  const conv = dtype === 'float16' ? floatToHalfBits : floatToBf16Bits;
-  for (let i = 0; i < count; i++) bits[i] = conv(data[i]!);
+  let bits: Uint16Array;
+  if (dtype === 'float16') bits = floatsToHalfBits(data);
+  else {
+    bits = new Uint16Array(count);
+    for (let i = 0; i < count; i++) bits[i] = floatToBf16Bits(data[i]!);
+  }
   return new Uint8Array(bits.buffer);
 }

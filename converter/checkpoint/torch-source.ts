@@ -23,6 +23,11 @@ export async function openTorchZip(path: string): Promise<TensorSource> {
     // The archive prefix is whatever precedes data.pkl (torch uses the file's stem, but renames don't update it).
     const pklName = pklNames.sort((a, b) => a.length - b.length)[0]!;
     const prefix = pklName.slice(0, pklName.length - 'data.pkl'.length);
+    // torch >= 2.1 records the writer's byte order; everything below decodes little-endian.
+    const byteorder = entries.get(`${prefix}byteorder`);
+    if (byteorder && new TextDecoder().decode(await readEntry(f, byteorder, 'byteorder')).trim() !== 'little') {
+      throw new PandaError('CHECKPOINT_FORMAT', `${path} was saved on a big-endian machine; re-save it on a little-endian one.`, { file: path });
+    }
     const root = unpickleTorch(await readEntry(f, entries.get(pklName)!, 'data.pkl'), path);
     const slots = new Map<string, Slot>();
     for (const [name, ref] of collectTensors(root, path)) {
