@@ -32,47 +32,53 @@ export interface StreamDecodeHooks {
 }
 
 export function createStreamDecoder(h: StreamDecodeHooks): StreamDecoder {
-  let finalRaw = ''; // unstripped text of every id up to the pending byte run
+  let started = false; // whether any character has been produced (the strip applies once)
   let pending: number[] = []; // ids of the trailing byte-fallback run
-  let emitted = '';
+  let pendingShown = 0; // characters of the pending run's text already emitted
+  let text = '';
 
-  const visible = (raw: string): string => (h.stripLeadingSpace && raw.startsWith(' ') ? raw.slice(1) : raw);
-
-  const advance = (raw: string): string => {
-    const v = visible(raw);
-    // v extends `emitted` by construction; slice is the new part.
-    const out = v.slice(emitted.length);
-    emitted = v;
+  const emit = (raw: string): string => {
+    let out = raw;
+    if (!started && out.length > 0) {
+      started = true;
+      if (h.stripLeadingSpace && out.startsWith(' ')) out = out.slice(1);
+    }
+    text += out;
     return out;
   };
 
   /** Text of the pending byte run that can no longer change: complete characters only. */
   const stableRunText = (): string => {
     const bytes = Uint8Array.from(pending.map((id) => h.byteOf(id)!));
-    // stream:true withholds a trailing incomplete sequence; errors before it are final (WHATWG).
+    // stream:true withholds a trailing incomplete sequence; what it returns is a prefix of the
+    // one-shot decode the tokenizer does later (WHATWG decoding is streaming-consistent).
     return new TextDecoder('utf-8').decode(bytes, { stream: true });
+  };
+
+  /** Closes the pending run (plus `id`, if any) with the tokenizer's own decoder. */
+  const close = (ids: number[]): string => {
+    const seg = h.decodeNoStrip(ids);
+    const out = seg.slice(pendingShown);
+    pending = [];
+    pendingShown = 0;
+    return emit(out);
   };
 
   return {
     push(id: number): string {
       if (h.isSkipped(id)) return '';
-      if (h.byteOf(id) !== null) {
-        pending.push(id);
-        return advance(finalRaw + stableRunText());
-      }
-      finalRaw += h.decodeNoStrip([...pending, id]);
-      pending = [];
-      return advance(finalRaw);
+      if (h.byteOf(id) === null) return close([...pending, id]);
+      pending.push(id);
+      const stable = stableRunText();
+      const out = stable.slice(pendingShown);
+      pendingShown = stable.length;
+      return emit(out);
     },
     flush(): string {
-      if (pending.length > 0) {
-        finalRaw += h.decodeNoStrip(pending);
-        pending = [];
-      }
-      return advance(finalRaw);
+      return pending.length > 0 ? close(pending) : '';
     },
     get text(): string {
-      return emitted;
+      return text;
     },
   };
 }
