@@ -37,6 +37,8 @@ export interface ConvertOptions {
   /** Limits (tests use small ones): one initializer / one external data file, bytes. */
   maxInitializerBytes?: number;
   maxDataFileBytes?: number;
+  /** Override lm_head's format in the `quant` decoder (measurements; default LM_HEAD_FORMAT). */
+  lmHeadFormat?: WeightFormat;
 }
 
 export const CREATED_BY = 'pandagpt-web converter (cli/convert.ts)';
@@ -71,7 +73,7 @@ export async function convertPandaGpt(o: ConvertOptions): Promise<BundleManifest
 
       const decoders: DecoderVariant[] = [];
       for (const plan of planDecoders(quant, config)) {
-        const built = await buildDecoder({ weights, format: plan.format, dir: w.dir, fileName: plan.fileName, maxInitializerBytes: o.maxInitializerBytes, maxDataFileBytes: o.maxDataFileBytes, onProgress: log });
+        const built = await buildDecoder({ weights, format: plan.format, dir: w.dir, fileName: plan.fileName, maxInitializerBytes: o.maxInitializerBytes, maxDataFileBytes: o.maxDataFileBytes, lmHeadFormat: plan.format === quant ? o.lmHeadFormat : undefined, onProgress: log });
         decoders.push({ file: built.file, externalData: built.externalData, format: plan.format, backends: plan.backends, ioDtype: built.ioDtype });
       }
 

@@ -9,9 +9,23 @@
  *
  * K need not be a multiple of 32: the last block is padded with zeros (code 8).
  * The scale maps the block's largest-magnitude value to code 0 (value −8·scale), the same choice
- * as onnxruntime's own `MatMulNBitsQuantizer` (symmetric), so the full code range [−8, 7] is used.
+ * as onnxruntime's own `MatMulNBitsQuantizer` (symmetric), so the full code range [−8, 7] is used;
+ * values of the other sign beyond 7·|scale| clamp (error ≤ one step, elsewhere ≤ half a step).
  */
 export const Q4_BLOCK = 32;
+
+const SCALE_CANDIDATES = [1, 0.97, 0.94, 0.91, 0.88, 0.85, 0.82, 0.79, 0.76];
+
+function blockError(w: Float32Array, start: number, len: number, scale: number): number {
+  if (scale === 0) return 0;
+  let err = 0;
+  for (let j = 0; j < len; j++) {
+    const v = w[start + j]!;
+    const q = Math.min(7, Math.max(-8, Math.round(v / scale)));
+    err += (v - q * scale) ** 2;
+  }
+  return err;
+}
 
 export interface Q4Weight {
   n: number;
@@ -38,7 +52,16 @@ export function quantizeQ4(w: Float32Array, n: number, k: number): Q4Weight {
         const v = w[start + j]!;
         if (Math.abs(v) > Math.abs(vmax)) vmax = v;
       }
-      const scale = Math.fround(vmax / -8);
+      let scale = 0;
+      let bestErr = Infinity;
+      for (const f of SCALE_CANDIDATES) {
+        const cand = vmax === 0 ? 0 : Math.fround((vmax / -8) * f);
+        const err = blockError(w, start, len, cand);
+        if (err < bestErr) {
+          bestErr = err;
+          scale = cand;
+        }
+      }
       const inv = scale !== 0 ? 1 / scale : 0;
       codes.fill(8);
       for (let j = 0; j < len; j++) codes[j] = Math.min(15, Math.max(0, Math.round(w[start + j]! * inv) + 8));

@@ -30,6 +30,12 @@ import { type BuildCtx, scoped } from './types';
 
 const GIB = 1024 * 1024 * 1024;
 
+/**
+ * lm_head format per variant. For q4 this is decided by measurement on the fixture
+ * (test/converter/llama/decoder-q4.test.ts prints top-1 agreement and KL for both choices).
+ */
+export const LM_HEAD_FORMAT: Record<WeightFormat, WeightFormat> = { fp32: 'fp32', fp16: 'fp16', q4: 'fp32' };
+
 export interface DecoderBuildOptions {
   weights: LlamaWeights;
   format: WeightFormat;
@@ -40,6 +46,8 @@ export interface DecoderBuildOptions {
   maxInitializerBytes?: number;
   /** Browsers cap one ArrayBuffer; data files stay ≤ 1 GiB. */
   maxDataFileBytes?: number;
+  /** lm_head's own format (default: q4 → fp32 lm_head, see LM_HEAD_FORMAT; else the variant's format). */
+  lmHeadFormat?: WeightFormat;
   onProgress?: (msg: string) => void;
 }
 
@@ -92,7 +100,8 @@ export async function buildDecoder(o: DecoderBuildOptions): Promise<BuiltDecoder
     const normed = scoped(g, ['model', 'norm'], () => makeRmsNorm(ctx, last, normW, baseKeys.norm));
     o.onProgress?.(`decoder ${o.format}: lm_head`);
     const lmHead = await o.weights.read(baseKeys.lmHead);
-    let logits = scoped(g, ['lm_head'], () => makeLinear(ctx, normed, lmHead, V, H, baseKeys.lmHead));
+    const headCtx: BuildCtx = { ...ctx, format: o.lmHeadFormat ?? LM_HEAD_FORMAT[o.format] };
+    let logits = scoped(g, ['lm_head'], () => makeLinear(headCtx, normed, lmHead, V, H, baseKeys.lmHead));
     if (act === 'float16') logits = scoped(g, ['lm_head'], () => g.op1('Cast', [logits], { attrs: { to: 1 } }));
     g.output(logits, 'float32', [1, V], io.logits);
     for (let i = 0; i < L; i++) {

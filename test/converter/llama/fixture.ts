@@ -104,10 +104,11 @@ export class DecoderRunner {
     private readonly embed: Float32Array,
   ) {}
 
-  static async open(dir: string, manifest: BundleManifest, format: WeightFormat): Promise<DecoderRunner> {
+  /** `decoderDir` overrides where the decoder file lives (a graph built outside the bundle). */
+  static async open(dir: string, manifest: BundleManifest, format: WeightFormat, decoderDir = dir): Promise<DecoderRunner> {
     const variant = manifest.llm.decoders.find((d) => d.format === format);
     if (!variant) throw new Error(`bundle has no ${format} decoder`);
-    const session = await ort.InferenceSession.create(join(dir, variant.file));
+    const session = await ort.InferenceSession.create(join(decoderDir, variant.file));
     const ref = manifest.llm.embedTokens;
     const raw = readFileSync(join(dir, ref.file));
     const ab = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
