@@ -1,0 +1,58 @@
+/**
+ * The same engine in Chromium (onnxruntime-web: wasm, and WebGPU on SwiftShader) must produce the
+ * same greedy tokens as onnxruntime-node for the fp32 bundle, on every reference case.
+ */
+import { readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { HARNESS_URL } from '../../playwright.config';
+import { LlmEngine } from '../../src/core/engine/llm-engine';
+import type { GenerateRequest } from '../../src/core/engine/types';
+import { nodeOrt, openBundle } from '../../cli/node-runtime';
+import { referenceRequests } from '../support/reference-cases';
+
+const BUNDLE_DIR = 'public/models/builtin';
+
+test.describe('engine parity: browser vs node', () => {
+  let requests: GenerateRequest[];
+  let nodeTokens: number[][];
+
+  test.beforeAll(async () => {
+    requests = referenceRequests(12);
+    const bundle = openBundle(BUNDLE_DIR);
+    const engine = await LlmEngine.load({ ort: nodeOrt, manifest: bundle.manifest, readFile: bundle.readFile, loadPart: bundle.loadPart, backend: 'cpu', variant: 'fp32' });
+    nodeTokens = [];
+    for (const r of requests) nodeTokens.push((await engine.generate(r)).tokens);
+    await engine.dispose();
+  });
+
+  const configs = [
+    { backend: 'wasm', build: 'jsep' },
+    { backend: 'webgpu', build: 'jsep' },
+    { backend: 'webgpu', build: 'native' },
+  ] as const;
+
+  for (const cfg of configs) {
+    test(`${cfg.backend} (${cfg.build}) greedy tokens equal node's`, async ({ page }) => {
+      const consoleErrors: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+      await page.goto(`${HARNESS_URL}/e2e/engine/harness.html`);
+      await expect(page.locator('#status')).toHaveText('ready');
+      if (cfg.backend === 'webgpu') {
+        const hasGpu = await page.evaluate(async () => !!(await navigator.gpu?.requestAdapter()));
+        expect(hasGpu, 'WebGPU adapter (SwiftShader) must be available with --enable-unsafe-webgpu').toBe(true);
+      }
+      const plain = requests.map((r) => ({ ...r, media: r.media?.map((m) => ({ ...m, vector: Array.from(m.vector) })) }));
+      const out = await page.evaluate((run) => window.runEngine(run as never), {
+        bundleUrl: `${HARNESS_URL}/models/builtin/`,
+        backend: cfg.backend,
+        build: cfg.build,
+        variant: 'fp32',
+        requests: plain,
+      });
+      expect(out.variant).toBe('fp32');
+      out.results.forEach((r, i) => expect(r.tokens, `case ${i}`).toEqual(nodeTokens[i]));
+    });
+  }
+});
+
+void readFileSync;
