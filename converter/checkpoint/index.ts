@@ -8,7 +8,7 @@ import { openTorchZip } from './torch-source';
 import type { TensorSource } from './types';
 
 export type { StorageDType, TensorInfo, TensorSource } from './types';
-export { writeSafetensors, writeTorchCheckpoint, type WriterTensor } from './torch-writer';
+export { writeSafetensors, writeTorchCheckpoint, type SafetensorsTensor, type TorchWriterOptions, type WriterDType, type WriterTensor } from './torch-writer';
 
 /** What a directory may hold, in the order HF loaders prefer. */
 const INDEX_FILES = ['model.safetensors.index.json', 'pytorch_model.bin.index.json'];
