@@ -2,11 +2,12 @@
  * Which weight formats the converter writes per encoder, and where each runs.
  *
  * Default (`auto`) = q8 for every encoder. Measured on the pandagpt-tiny fixture media
- * (cos of the raw head output vs the fp32 graph, onnxruntime-node CPU; see
- * test/converter/imagebind/quantized.test.ts):
- *   q8 (int8 per-channel): ≥ 0.9998 for all six media encoders and text;
- *   q4 (MatMulNBits, block 32): 0.988 (audio) … 0.993 (image) — below our 0.995 bar, so no encoder
- *   defaults to q4. The bar: PandaGPT feeds the vector straight into llama_proj, and a cos of 0.99
+ * (min cos of the postprocessed vector vs the fp32 graph, onnxruntime-node CPU; printed by
+ * test/converter/imagebind/quantized.test.ts, which also fails if this table stops following them):
+ *            image     video     audio     thermal   depth     imu       text
+ *   q8       0.99993   0.99995   0.99993   0.99987   0.99992   0.99995   0.99971
+ *   q4       0.9932    0.9934    0.9876    0.9911    0.9893    0.9899    0.9518
+ * q4 (MatMulNBits, block 32) is below our 0.995 bar everywhere, so no encoder defaults to it. The bar: PandaGPT feeds the vector straight into llama_proj, and a cos of 0.99
  *   already moves zero-shot/LLM outputs visibly; q8 costs 1 byte/param (ViT-H vision ≈ 0.63 GB).
  */
 import type { Backend } from '../../src/core/ort';

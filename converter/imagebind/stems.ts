@@ -93,13 +93,33 @@ export function makeImuStem(c: BuildCtx, x: string, channels: number, steps: num
 
 /**
  * Text stem (no CLS): ids (N,77) int64 ─► Gather token_embedding (V,D) ─► Add pos_embed (1,77,D) ─►
+ * Quantised bundles store the table as int8 rows with one scale per row (ViT-H text: 49408×1024,
+ * 200 MB in fp32), dequantised after the Gather:
+ *   ids ─► Gather int8 table (N,77,D) ─► Cast f32 ─► Mul Gather(scales (V,1)) (N,77,1) ─►
  */
 export function makeTextStem(c: BuildCtx, ids: string): string {
   const { g } = c;
   const p = `${PRE}.text`;
-  const [vocab, dim] = c.w.shape(`${p}.token_embedding.weight`) as [number, number];
+  const key = `${p}.token_embedding.weight`;
+  const [vocab, dim] = c.w.shape(key) as [number, number];
   const [, ctx] = c.w.shape(`${p}.pos_embed`) as [number, number, number];
-  const table = g.initializer(`${p}.token_embedding.weight`, 'float32', [vocab, dim], c.w.get(`${p}.token_embedding.weight`, [vocab, dim]));
-  const x = g.op1('Gather', [table, ids], { attrs: { axis: 0 } });
+  const w = c.w.get(key, [vocab, dim]);
+  let x: string;
+  if (c.linear === 'fp32') {
+    x = g.op1('Gather', [g.initializer(key, 'float32', [vocab, dim], w), ids], { attrs: { axis: 0 } });
+  } else {
+    const q = new Int8Array(vocab * dim);
+    const scales = new Float32Array(vocab);
+    for (let r = 0; r < vocab; r++) {
+      let amax = 0;
+      for (let i = 0; i < dim; i++) amax = Math.max(amax, Math.abs(w[r * dim + i]!));
+      const s = amax > 0 ? amax / 127 : 1;
+      scales[r] = s;
+      for (let i = 0; i < dim; i++) q[r * dim + i] = Math.round(w[r * dim + i]! / s);
+    }
+    const rows = g.op1('Cast', [g.op1('Gather', [g.initializer(`${key}.q8`, 'int8', [vocab, dim], q), ids], { attrs: { axis: 0 } })], { attrs: { to: 1 } });
+    const rowScales = g.op1('Gather', [g.initializer(`${key}.q8_scales`, 'float32', [vocab, 1], scales), ids], { attrs: { axis: 0 } });
+    x = g.op1('Mul', [rows, rowScales]);
+  }
   return g.op1('Add', [x, g.initializer(`${p}.pos_embed`, 'float32', [1, ctx, dim], c.w.get(`${p}.pos_embed`, [1, ctx, dim]))]);
 }
