@@ -97,7 +97,12 @@ export interface StopRules {
   /** Generation stops right after any of these ids is produced (PandaGPT: 2277 = `##`). */
   stopTokenIds: number[];
   eosId: number;
-  /** Stripped from the end of the decoded answer when present (PandaGPT: `\n##`). */
+  /**
+   * After generation ends on a stop token, that token is dropped and the first of these suffixes
+   * found at the end of the decoded answer is stripped (PandaGPT: the `\n` before `##`). This
+   * replaces the original's blind "drop the last two tokens", which loses real tokens when
+   * generation ends on EOS or the length limit.
+   */
   stripSuffixes: string[];
 }
 
@@ -174,7 +179,7 @@ export const PANDAGPT_PROMPT: PromptTemplate = {
 /** PandaGPT web_demo defaults (spec §7). */
 export const PANDAGPT_GENERATION: GenerationDefaults = { maxNewTokens: 256, temperature: 1.0, topP: 0.01, topK: 50 };
 
-export const PANDAGPT_STOP: StopRules = { stopTokenIds: [2277], eosId: 2, stripSuffixes: ['\n##', '##'] };
+export const PANDAGPT_STOP: StopRules = { stopTokenIds: [2277], eosId: 2, stripSuffixes: ['\n'] };
 
 function fail(msg: string): never {
   throw new PandaError('MANIFEST_INVALID', `The bundle's manifest.json is not valid: ${msg}. Re-create the bundle with \`npm run convert\`.`);

@@ -185,7 +185,7 @@ export class LlmEngine {
     }
     const decodeMs = now() - decodeStart;
     const decodeRuns = runMs - overheadStart;
-    const text = this.finalText(tokens);
+    const text = this.finalText(tokens, stopReason);
     const n = tokens.length;
     return {
       tokens,
@@ -209,16 +209,14 @@ export class LlmEngine {
     return buildPrompt({ template: llm.prompt, tokenize: (s) => this.tokenizer.encode(s), bosId: llm.tokenizer.bosId, history, input, mediaKey });
   }
 
-  /** The answer text: special tokens skipped, the trailing stop marker (`\n##`) stripped. */
-  private finalText(tokens: number[]): string {
+  /** The answer text: a final stop/EOS token dropped, then the stop suffix (`\n`) stripped. */
+  private finalText(tokens: number[], reason: StopReason): string {
     const stop = this.manifest.llm.stop;
-    const ids = tokens.filter((t) => t !== stop.eosId);
+    const ids = reason === 'stop-token' || reason === 'eos' ? tokens.slice(0, -1) : tokens;
     let text = this.tokenizer.decode(ids);
-    for (const suffix of stop.stripSuffixes) {
-      if (text.endsWith(suffix)) {
-        text = text.slice(0, -suffix.length);
-        break;
-      }
+    if (reason === 'stop-token') {
+      const suffix = stop.stripSuffixes.find((s) => text.endsWith(s));
+      if (suffix) text = text.slice(0, -suffix.length);
     }
     return text;
   }
