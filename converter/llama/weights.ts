@@ -16,7 +16,7 @@ function sameShape(a: number[], b: number[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
-function checkTensor(src: TensorSource, name: string, want: number[], what: string): TensorInfo {
+function checkTensor(src: TensorSource, name: string, want: number[], what: string, base: LlmConfig): TensorInfo {
   if (!src.has(name)) {
     throw new PandaError('CHECKPOINT_MISSING_TENSOR', `The ${what} has no tensor "${name}". Check that it is the right checkpoint for this model.`, { tensor: name });
   }
@@ -27,7 +27,7 @@ function checkTensor(src: TensorSource, name: string, want: number[], what: stri
   if (!sameShape(info.shape, want)) {
     throw new PandaError(
       'CHECKPOINT_SHAPE_MISMATCH',
-      `${info.file}: tensor "${name}" has shape [${info.shape}] but the base model needs [${want}]. ` +
+      `${info.file}: tensor "${name}" has shape [${info.shape}] but the base model (hidden_size ${base.hiddenSize}, ${base.numLayers} layers) needs [${want}]. ` +
         'The delta and the Vicuna weights must be the same model size (7B with 7B, 13B with 13B).',
       { file: info.file, tensor: name, shape: info.shape, expected: want },
     );
@@ -44,23 +44,23 @@ export interface ValidatedLlama {
 
 /** Checks every tensor the conversion will read; throws a PandaError naming file and tensor. */
 export function validateLlama(base: TensorSource, delta: TensorSource, config: LlmConfig, loraAlpha?: number): ValidatedLlama {
-  for (const [name, shape] of expectedBaseShapes(config)) checkTensor(base, name, shape, 'Vicuna checkpoint');
+  for (const [name, shape] of expectedBaseShapes(config)) checkTensor(base, name, shape, 'Vicuna checkpoint', config);
   const H = config.hiddenSize;
   if (!delta.has(deltaKeys.projWeight)) {
     throw new PandaError('CHECKPOINT_MISSING_TENSOR', `The PandaGPT delta has no "${deltaKeys.projWeight}". Pass the PandaGPT pytorch_model.pt as --delta.`, { tensor: deltaKeys.projWeight });
   }
   const projInfo = delta.info(deltaKeys.projWeight);
   const projInDim = projInfo.shape[1] ?? 0;
-  checkTensor(delta, deltaKeys.projWeight, [H, projInDim], 'PandaGPT delta');
-  checkTensor(delta, deltaKeys.projBias, [H], 'PandaGPT delta');
+  checkTensor(delta, deltaKeys.projWeight, [H, projInDim], 'PandaGPT delta', config);
+  checkTensor(delta, deltaKeys.projBias, [H], 'PandaGPT delta', config);
 
   const a0 = deltaKeys.loraA(0, 'q');
   if (!delta.has(a0)) throw new PandaError('CHECKPOINT_MISSING_TENSOR', `The PandaGPT delta has no LoRA tensor "${a0}".`, { tensor: a0 });
   const rank = delta.info(a0).shape[0] ?? 0;
   for (let i = 0; i < config.numLayers; i++) {
     for (const p of ATTN_PROJS) {
-      checkTensor(delta, deltaKeys.loraA(i, p), [rank, H], 'PandaGPT delta');
-      checkTensor(delta, deltaKeys.loraB(i, p), [H, rank], 'PandaGPT delta');
+      checkTensor(delta, deltaKeys.loraA(i, p), [rank, H], 'PandaGPT delta', config);
+      checkTensor(delta, deltaKeys.loraB(i, p), [H, rank], 'PandaGPT delta', config);
     }
   }
   // LoRA tensors for layers the base does not have mean a different model size.

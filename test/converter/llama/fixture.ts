@@ -133,14 +133,24 @@ export class DecoderRunner {
     this.total = 0;
   }
 
+  /** Fresh run of S rows with an explicit attention mask (1 = attend, 0 = padding). */
+  async feedMasked(embeds: Float32Array, mask: number[]): Promise<Float32Array> {
+    this.reset();
+    return this.feed(embeds, mask);
+  }
+
+  lastPresentDims(): readonly number[] {
+    return this.past[ioName(this.manifest.llm.io.presentKey, 0)]!.dims;
+  }
+
   /** Feeds S new embedding rows (S×H) after the cached positions; returns the last position's logits. */
-  async feed(embeds: Float32Array): Promise<Float32Array> {
+  async feed(embeds: Float32Array, mask?: number[]): Promise<Float32Array> {
     const { numLayers, numHeads, headDim } = this.manifest.llm.config;
     const io = this.manifest.llm.io;
     const S = embeds.length / this.hidden;
     const feeds: Kv = {
       [io.inputsEmbeds]: this.floatTensor(embeds, [1, S, this.hidden]),
-      [io.attentionMask]: new ort.Tensor('int64', new BigInt64Array(this.total + S).fill(1n), [1, this.total + S]),
+      [io.attentionMask]: new ort.Tensor('int64', mask ? BigInt64Array.from(mask, BigInt) : new BigInt64Array(this.total + S).fill(1n), [1, this.total + S]),
     };
     for (let i = 0; i < numLayers; i++) {
       for (const [pastT, presentT] of [
