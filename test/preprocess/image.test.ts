@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -107,6 +107,7 @@ describe('PNG decoder', () => {
     expect([png.width, png.height]).toEqual([640, 360]);
     expect(Buffer.from(png.data as Uint8Array).equals(raw)).toBe(true);
     expect(Buffer.from(bmp.data as Uint8Array).equals(raw)).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('GIF first frame equals ffmpeg’s decode', async () => {
@@ -115,6 +116,7 @@ describe('PNG decoder', () => {
     const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', join(dir, 'x.gif'), '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1']);
     const gif = await decodeImage(readFileSync(join(dir, 'x.gif')));
     expect(Buffer.from(gif.data as Uint8Array).equals(raw)).toBe(true);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
