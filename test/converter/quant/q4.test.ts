@@ -55,14 +55,30 @@ describe('MatMulNBits packing', () => {
       const want = refMatmul(x, m, dequantizeQ4(q), n, k);
       // fp32 accumulation of K products of magnitude ≤ 1: error ≲ K · 2⁻²⁴ · Σ|x·w| ≈ 1e-5.
       for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!)).toBeLessThanOrEqual(1e-4);
-      // and the quantisation itself is close to the original weight: ≤ half a step inside the
-      // code range [−8, 7]·scale, ≤ one step where the other sign's extreme clamps at code 15.
+      // and the quantisation itself is round-to-nearest with the chosen scale: ≤ half a step
+      // inside the code range [−8, 7]·scale, the nearest end of the range outside it.
       const dq = dequantizeQ4(q);
       for (let r = 0; r < n; r++) for (let c = 0; c < k; c++) {
         const scale = q.scales[r * q.blocks + Math.floor(c / 32)]!;
         const v = w[r * k + c]!;
-        const inRange = v / scale >= -8.5 && v / scale < 7.5;
-        expect(Math.abs(dq[r * k + c]! - v)).toBeLessThanOrEqual((inRange ? Math.abs(scale) / 2 : Math.abs(scale)) + 1e-7);
+        const u = v / scale;
+        if (u >= -8.5 && u < 7.5) expect(Math.abs(dq[r * k + c]! - v)).toBeLessThanOrEqual(Math.abs(scale) / 2 + 1e-7);
+        else expect(dq[r * k + c]).toBeCloseTo((u < 0 ? -8 : 7) * scale, 6);
+      }
+      // the MSE scale search never does worse than the plain max-abs scale (vmax / −8)
+      for (let r = 0; r < n; r++) for (let b = 0; b < q.blocks; b++) {
+        const lo = b * 32;
+        const hi = Math.min(k, lo + 32);
+        const block = w.subarray(r * k + lo, r * k + hi);
+        const vmax = block.reduce((m, v) => (Math.abs(v) > Math.abs(m) ? v : m), 0);
+        const plain = Math.fround(vmax / -8);
+        let ePlain = 0;
+        let eGot = 0;
+        for (let j = 0; j < block.length; j++) {
+          ePlain += (block[j]! - Math.min(7, Math.max(-8, Math.round(block[j]! / plain))) * plain) ** 2;
+          eGot += (block[j]! - dq[r * k + lo + j]!) ** 2;
+        }
+        expect(eGot).toBeLessThanOrEqual(ePlain * (1 + 1e-5));
       }
     });
   }
