@@ -23,6 +23,8 @@ export interface ImageBindEngineOptions {
   modalities?: EncoderKind[];
   /** Prefer this weight format (fp32, q8, q4) over the per-backend recommendation. */
   format?: string;
+  /** Gunzip for the CLIP BPE file; default DecompressionStream (Node edges may pass node:zlib). */
+  gunzip?: (gz: Uint8Array) => Promise<string>;
 }
 
 /** Gunzip with the platform's DecompressionStream (browsers, workers, Node ≥ 18). */
@@ -111,7 +113,7 @@ export class ImageBindEngine {
     if (!this.tokenizer) {
       const file = this.section.textBpe;
       if (!file) return Promise.reject(new PandaError('MANIFEST_INVALID', 'This bundle has no CLIP BPE file for the ImageBind text encoder; re-convert it with the ImageBind bpe_simple_vocab_16e6.txt.gz beside the checkpoint.'));
-      this.tokenizer = this.o.readFile(file).then(gunzipText).then((text) => new ClipTokenizer(text));
+      this.tokenizer = this.o.readFile(file).then(this.o.gunzip ?? gunzipText).then((text) => new ClipTokenizer(text));
       this.tokenizer.catch(() => (this.tokenizer = undefined));
     }
     return this.tokenizer;
