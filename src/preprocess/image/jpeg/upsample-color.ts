@@ -22,6 +22,7 @@ export function upsample(p: Plane, hf: number, vf: number, outW: number, outH: n
   // libjpeg only uses the fancy filters when the downsampled width is > 2.
   if (hf === 2 && vf === 2 && p.width > 2) return h2v2Fancy(p, out, outW, outH);
   if (hf === 2 && vf === 1 && p.width > 2) return h2v1Fancy(p, out, outW, outH);
+  if (hf === 1 && vf === 2) return h1v2Fancy(p, out, outW, outH);
   // Box replication (jdsample.c int_upsample / h2v2_upsample).
   for (let y = 0; y < outH; y++) {
     const row = Math.min(Math.floor(y / vf), p.height - 1) * p.stride;
@@ -47,6 +48,21 @@ function h2v1Fancy(p: Plane, out: Uint8Array, outW: number, outH: number): Uint8
     row[2 * w - 2] = (s[b + w - 1]! * 3 + s[b + w - 2]! + 1) >> 2;
     row[2 * w - 1] = s[b + w - 1]!;
     out.set(row.subarray(0, outW), y * outW);
+  }
+  return out;
+}
+
+/** jdsample.c h1v2_fancy_upsample: vertical 3:1 mix with the nearer row, biases +1 (upper) / +2 (lower). */
+function h1v2Fancy(p: Plane, out: Uint8Array, outW: number, outH: number): Uint8Array {
+  const s = p.data;
+  for (let y = 0; y < outH; y++) {
+    const inRow = y >> 1;
+    const upper = (y & 1) === 0;
+    const nb = upper ? Math.max(inRow - 1, 0) : Math.min(inRow + 1, p.height - 1);
+    const bias = upper ? 1 : 2;
+    const b0 = inRow * p.stride;
+    const b1 = nb * p.stride;
+    for (let x = 0; x < outW; x++) out[y * outW + x] = (s[b0 + x]! * 3 + s[b1 + x]! + bias) >> 2;
   }
   return out;
 }
