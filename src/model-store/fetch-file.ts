@@ -51,7 +51,8 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
   // Where to start: after the stored chunks, with their hash state (saved, or recomputed).
   let resumed: Sha256 | null = null;
   if (job.plan.fromChunk > 0) {
-    resumed = restoreSha256(job.plan.hashState);
+    const st = job.plan.hashState;
+    resumed = st && st.length === job.plan.fromChunk * chunkSize ? restoreSha256(st) : null;
     if (!resumed) {
       hook('REHASHED', `Re-reading ${job.plan.fromChunk} stored chunk(s) of ${path} to continue its checksum (no saved hash state).`);
       resumed = await rehash(db, job.sha256, job.plan.fromChunk);
@@ -63,7 +64,7 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
   }
   let hash: Sha256 = resumed ?? sha256.create();
 
-  // `received` counts bytes hashed so far; chunks hold the stored prefix, `chunker` the rest.
+  // `received` counts bytes received so far: the stored chunks plus what `chunker` holds.
   let received = rec.chunks * chunkSize;
   let chunker = new Chunker(chunkSize);
   hooks.onReset(received);
@@ -79,7 +80,10 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
     hooks.onReset(0);
   };
 
+  // Hash whole chunks as they are stored, so the saved hash state always covers exactly the
+  // stored chunks (bytes past the last boundary live only in `chunker` until their chunk is full).
   const store = async (bytes: Uint8Array<ArrayBuffer>) => {
+    hash.update(bytes);
     const index = rec.chunks;
     rec.chunks++;
     rec.hashState = snapshotSha256(hash);
@@ -107,7 +111,6 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
                 expectedSize: job.size,
               });
             }
-            hash.update(value);
             received += value.length;
             hooks.onBytes(value.length, received);
             for (const c of chunker.push(value)) await store(c);
