@@ -1,6 +1,6 @@
 /**
- * Image decoding by content (magic bytes), pure TS. Formats we cannot decode bit-exactly in TS
- * (WebP) go to an injected fallback (the page/worker passes `platformImageDecoder`); without one
+ * Image decoding by content (magic bytes), pure TS. Formats we cannot decode in TS (lossy or
+ * animated WebP) go to an injected fallback (the page/worker passes `platformImageDecoder`); without one
  * they are MEDIA_UNSUPPORTED.
  */
 import { emptyMedia, unsupported } from '../errors';
@@ -9,6 +9,7 @@ import { decodeGif, isGif } from './gif';
 import { decodeJpeg, isJpeg } from './jpeg/decode-jpeg';
 import { decodePng, isPng } from './png';
 import type { DecodedImage } from './types';
+import { decodeWebpLossless, webpKind } from './webp/decode-webp';
 
 export type ImageFormat = 'jpeg' | 'png' | 'bmp' | 'gif' | 'webp';
 
@@ -36,9 +37,12 @@ export async function decodeImage(bytes: Uint8Array, fallback?: FallbackImageDec
       return decodeGif(bytes);
     case 'bmp':
       return decodeBmp(bytes);
-    case 'webp':
+    case 'webp': {
+      const kind = webpKind(bytes);
+      if (kind === 'lossless') return decodeWebpLossless(bytes);
       if (fallback) return fallback(bytes, 'image/webp');
-      throw unsupported('WebP images are decoded by the browser only; in Node convert it first (e.g. `ffmpeg -i in.webp out.png`).');
+      throw unsupported(`${kind === 'lossy' ? 'Lossy' : 'Animated'} WebP images are decoded by the browser only; in Node convert it first (e.g. \`ffmpeg -i in.webp out.png\`).`);
+    }
     default:
       throw unsupported('This file is not a JPEG, PNG, GIF, BMP or WebP image.');
   }
