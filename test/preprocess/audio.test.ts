@@ -9,7 +9,7 @@ import { makeResampler, resampledLength, resampleRange } from '../../src/preproc
 import { parseWavHeader, wavPcmSource } from '../../src/preprocess/audio/wav';
 import { bytesSource, preprocessPcm, preprocessWav, type RandomAccessSource } from '../../src/preprocess/index';
 import { fixturePath, maxAbsDiff, media, mediaOfKind } from './fixtures';
-import { readNpy } from './npy';
+import { readNpy } from '../helpers/npy';
 
 const code = async (p: Promise<unknown>): Promise<string | undefined> => p.then(() => undefined, (e: { code?: string }) => e.code);
 

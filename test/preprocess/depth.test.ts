@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { preprocessDepth } from '../../src/preprocess/index';
 import { depthToTensor } from '../../src/preprocess/depth';
 import { fixturePath, maxAbsDiff, media } from './fixtures';
-import { readNpy } from './npy';
+import { readNpy } from '../helpers/npy';
 import { encodePng } from './png-writer';
 
 describe('depth', () => {

@@ -11,7 +11,7 @@ import { centerCropOffsets, roundHalfEven, shortSideSize } from '../../src/prepr
 import { imageToTensor, thermalToTensor } from '../../src/preprocess/image/vision';
 import { preprocessImage, preprocessThermal } from '../../src/preprocess/index';
 import { fixturePath, maxAbsDiff, mediaOfKind } from './fixtures';
-import { readNpy } from './npy';
+import { readNpy } from '../helpers/npy';
 import { encodePng, pngHeaderOnly } from './png-writer';
 
 const code = async (p: Promise<unknown> | (() => unknown)): Promise<string | undefined> => {
@@ -143,9 +143,11 @@ describe('bad images', () => {
     b.writeUInt16BE(40000, sof + 7);
     expect(await code(decodeImage(b))).toBe('MEDIA_TOO_LARGE');
   });
-  it('WebP without a platform decoder → MEDIA_UNSUPPORTED; text → MEDIA_UNSUPPORTED', async () => {
-    const webp = Buffer.concat([Buffer.from('RIFF\x10\x00\x00\x00WEBPVP8L', 'latin1'), Buffer.alloc(8)]);
-    expect(await code(decodeImage(webp))).toBe('MEDIA_UNSUPPORTED');
+  it('lossy WebP without a platform decoder → MEDIA_UNSUPPORTED; truncated lossless → MEDIA_CORRUPT; text → MEDIA_UNSUPPORTED', async () => {
+    const lossy = Buffer.concat([Buffer.from('RIFF\x14\x00\x00\x00WEBPVP8 \x08\x00\x00\x00', 'latin1'), Buffer.alloc(8)]);
+    expect(await code(decodeImage(lossy))).toBe('MEDIA_UNSUPPORTED');
+    const truncatedLossless = Buffer.concat([Buffer.from('RIFF\x14\x00\x00\x00WEBPVP8L\x40\x00\x00\x00', 'latin1'), Buffer.alloc(8)]);
+    expect(await code(decodeImage(truncatedLossless))).toBe('MEDIA_CORRUPT');
     expect(await code(decodeImage(Buffer.from('hello')))).toBe('MEDIA_UNSUPPORTED');
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { preprocessImu } from '../../src/preprocess/index';
 import { fixturePath, maxAbsDiff, media } from './fixtures';
-import { readNpy } from './npy';
+import { readNpy } from '../helpers/npy';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const errCode = (f: () => unknown): string | undefined => {

@@ -7,7 +7,7 @@ import { decodeVideoFrames, preprocessFile, preprocessVideoFile, probeVideo } fr
 import { planVideo, preprocessVideoFrames } from '../../src/preprocess/index';
 import { cropOffsets, shortSideScaleSize } from '../../src/preprocess/video/video-tensor';
 import { fixturePath, mediaOfKind } from './fixtures';
-import { readNpy } from './npy';
+import { readNpy } from '../helpers/npy';
 
 const code = async (p: Promise<unknown>): Promise<string | undefined> => p.then(() => undefined, (e: { code?: string }) => e.code);
 const P = 224 * 224;
