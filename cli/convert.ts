@@ -27,6 +27,7 @@ Options:
   --lora-alpha N          LoRA alpha (default 32, PandaGPT's value); scaling = alpha / rank
   --imagebind FILE.pth    also convert ImageBind-Huge (imagebind_huge.pth)
   --imagebind-config F    ImageBind constructor kwargs JSON (for non-Huge checkpoints)
+  --imagebind-quant Q     ImageBind formats: fp32 | auto (default) | all | imagebind-{fp32,q8,q4},...
   --name NAME             bundle name shown in the app
   --notice TEXT           notice shown in the app (e.g. licence or "random weights")
   -h, --help              this help
@@ -58,6 +59,7 @@ export async function runConvert(argv: string[], io: CliIo = { stderr: (l) => pr
           'lora-alpha': { type: 'string' },
           imagebind: { type: 'string' },
           'imagebind-config': { type: 'string' },
+          'imagebind-quant': { type: 'string' },
           name: { type: 'string' },
           notice: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
@@ -88,6 +90,7 @@ export async function runConvert(argv: string[], io: CliIo = { stderr: (l) => pr
       loraAlpha,
       imagebind: a.imagebind,
       imagebindConfig: a['imagebind-config'],
+      imagebindQuant: a['imagebind-quant'],
       name: a.name,
       notice: a.notice,
       onProgress: (msg) => io.stderr(`[convert] ${msg}`),

@@ -16,8 +16,8 @@ import { buildDecoder } from '../llama/graph/decoder';
 import { DECODER_IO } from '../llama/graph/io';
 import { baseKeys, deltaKeys } from '../llama/keys';
 import { LlamaWeights, validateLlama } from '../llama/weights';
-import { convertImageBindInto } from './imagebind';
-import { planDecoders } from './plan';
+import { convertImageBind } from '../imagebind/convert';
+import { type DecoderPlan, planDecoders } from './plan';
 import { writeRawTensor } from './raw-tensor';
 import { writeTokenizer } from './tokenizer';
 import { BundleWriter } from './writer';
@@ -31,6 +31,10 @@ export interface ConvertOptions {
   loraAlpha?: number;
   imagebind?: string;
   imagebindConfig?: string;
+  /** ImageBind weight formats (converter/imagebind/formats.ts; default: its own per-encoder choice). */
+  imagebindQuant?: string;
+  /** Override the decoder variants `quant` implies (the built-in tiny model lists fp32 first). */
+  decoders?: DecoderPlan[];
   name?: string;
   notice?: string;
   onProgress?: (msg: string) => void;
@@ -72,7 +76,7 @@ export async function convertPandaGpt(o: ConvertOptions): Promise<BundleManifest
       const projBias = await writeRawTensor(w, 'llama_proj.bias.f32.bin', await delta.readF32(deltaKeys.projBias), [config.hiddenSize], 'float32');
 
       const decoders: DecoderVariant[] = [];
-      for (const plan of planDecoders(quant, config)) {
+      for (const plan of o.decoders ?? planDecoders(quant, config)) {
         const built = await buildDecoder({ weights, format: plan.format, dir: w.dir, fileName: plan.fileName, maxInitializerBytes: o.maxInitializerBytes, maxDataFileBytes: o.maxDataFileBytes, lmHeadFormat: plan.format === quant ? o.lmHeadFormat : undefined, onProgress: log });
         decoders.push({ file: built.file, externalData: built.externalData, format: plan.format, backends: plan.backends, ioDtype: built.ioDtype });
       }
@@ -80,7 +84,7 @@ export async function convertPandaGpt(o: ConvertOptions): Promise<BundleManifest
       let imagebind;
       if (o.imagebind) {
         log(`ImageBind ${o.imagebind}`);
-        imagebind = await convertImageBindInto({ checkpoint: o.imagebind, config: o.imagebindConfig, outDir: w.dir, quant });
+        imagebind = (await convertImageBind({ checkpoint: o.imagebind, config: o.imagebindConfig, outDir: w.dir, quant: o.imagebindQuant, onProgress: log })).section;
       }
 
       const name = o.name ?? `PandaGPT (${config.numLayers}-layer LLaMA, ${quant})`;

@@ -108,7 +108,8 @@ export class DecoderRunner {
   static async open(dir: string, manifest: BundleManifest, format: WeightFormat, decoderDir = dir): Promise<DecoderRunner> {
     const variant = manifest.llm.decoders.find((d) => d.format === format);
     if (!variant) throw new Error(`bundle has no ${format} decoder`);
-    const session = await ort.InferenceSession.create(join(decoderDir, variant.file));
+    // One thread: the graphs are tiny, and the test machine is shared.
+    const session = await ort.InferenceSession.create(join(decoderDir, variant.file), { intraOpNumThreads: 1, interOpNumThreads: 1 });
     const ref = manifest.llm.embedTokens;
     const raw = readFileSync(join(dir, ref.file));
     const ab = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
