@@ -5,6 +5,8 @@
  * imu (1,6,2000).
  */
 import type { PreprocessedInput } from '../core/encoders/types';
+import { PandaError } from '../core/errors';
+import type { Modality } from '../core/manifest';
 import { audioToTensor } from './audio/audio-input';
 import { memoryPcmSource, type PcmSource } from './audio/pcm';
 import { parseWavHeader, wavPcmSource } from './audio/wav';
@@ -12,7 +14,7 @@ import { depthToTensor } from './depth';
 import { decodeImage, type FallbackImageDecoder } from './image/decode-image';
 import { imageToTensor, thermalToTensor } from './image/vision';
 import { imuToTensor } from './imu';
-import type { RandomAccessSource } from './random-access';
+import { bytesSource, type RandomAccessSource } from './random-access';
 import { planVideoFrames, type VideoPlan } from './video/frame-plan';
 import { videoFramesToTensor } from './video/video-tensor';
 
@@ -83,4 +85,25 @@ export function preprocessVideoFrames(plan: VideoPlan, frames: Uint8Array[], wid
 /** IMU CSV/JSON/.npy → (1,6,2000) (rule in imu.md). */
 export function preprocessImu(bytes: Uint8Array): PreprocessedInput {
   return out('imu', imuToTensor(bytes));
+}
+
+/**
+ * Whole-file bytes for the modalities decoded in pure TS (image, thermal, depth, WAV audio, IMU).
+ * Video and compressed audio need a platform decoder first (`preprocessVideoFrames`, `preprocessPcm`).
+ */
+export async function preprocessBytes(modality: Modality, bytes: Uint8Array, opts: ImageOptions = {}): Promise<PreprocessedInput> {
+  switch (modality) {
+    case 'image':
+      return preprocessImage(bytes, opts);
+    case 'thermal':
+      return preprocessThermal(bytes, opts);
+    case 'depth':
+      return preprocessDepth(bytes, opts);
+    case 'audio':
+      return preprocessWav(bytesSource(bytes));
+    case 'imu':
+      return preprocessImu(bytes);
+    case 'video':
+      throw new PandaError('MEDIA_UNSUPPORTED', 'Video must be decoded to frames first: call planVideo, decode plan.frames, then preprocessVideoFrames.');
+  }
 }
