@@ -52,7 +52,7 @@ const TYPES: Record<string, string> = {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** `headers`: sent with every response (e.g. COOP/COEP when serving a page). */
-export async function startModelServer(root: string, headers: Record<string, string> = {}): Promise<ModelServer> {
+export async function startModelServer(root: string, headers: Record<string, string> = {}, port = 0): Promise<ModelServer> {
   const requests: RequestLog[] = [];
   const switches: Switches = {};
 
@@ -66,7 +66,7 @@ export async function startModelServer(root: string, headers: Record<string, str
       return 204;
     }
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    const file = normalize(join(root, path));
+    const file = normalize(join(root, path.endsWith('/') ? path + 'index.html' : path));
     if (!file.startsWith(normalize(root) + sep) || switches.missing?.includes(path)) {
       res.writeHead(404).end('not found');
       return 404;
@@ -98,7 +98,7 @@ export async function startModelServer(root: string, headers: Record<string, str
     }
     if (!switches.noRange) res.setHeader('Accept-Ranges', 'bytes');
     const body = data.subarray(start);
-    res.writeHead(status, { 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream', 'Content-Length': body.length, 'Cache-Control': 'no-cache' });
+    res.writeHead(status, { 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream', 'Content-Length': body.length, 'Cache-Control': 'no-cache' });
     if (req.method === 'HEAD') {
       res.end();
       return status;
@@ -132,10 +132,10 @@ export async function startModelServer(root: string, headers: Record<string, str
       () => res.destroy(),
     );
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  const bound = (server.address() as AddressInfo).port;
   return {
-    origin: `http://127.0.0.1:${port}`,
+    origin: `http://127.0.0.1:${bound}`,
     requests,
     switches,
     requestsFor: (p) => requests.filter((r) => r.path === p),
