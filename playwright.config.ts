@@ -17,8 +17,11 @@ export const chromiumArgs = [
   '--disable-component-update',
   '--disable-sync',
 ];
-export const APP_URL = 'http://127.0.0.1:5173';
-export const HARNESS_URL = 'http://127.0.0.1:5174';
+// Ports are overridable so concurrent runs on one machine do not share (and kill) servers.
+const APP_PORT = Number(process.env.PW_APP_PORT ?? 5173);
+const HARNESS_PORT = Number(process.env.PW_HARNESS_PORT ?? 5174);
+export const APP_URL = `http://127.0.0.1:${APP_PORT}`;
+export const HARNESS_URL = `http://127.0.0.1:${HARNESS_PORT}`;
 
 export default defineConfig({
   testDir: './e2e',
@@ -36,15 +39,15 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: 'npx vite preview --host 127.0.0.1 --port 5173 --strictPort',
+      command: `npx vite preview --host 127.0.0.1 --port ${APP_PORT} --strictPort --bypass-lock`,
       url: `${APP_URL}/`,
-      reuseExistingServer: !process.env.CI,
+      reuseExistingServer: false,
       timeout: 60_000,
     },
     {
-      command: 'npx vite --host 127.0.0.1 --port 5174 --strictPort',
+      command: `PANDAGPT_E2E=1 npx vite --host 127.0.0.1 --port ${HARNESS_PORT} --strictPort --bypass-lock`,
       url: `${HARNESS_URL}/e2e/engine/harness.html`,
-      reuseExistingServer: !process.env.CI,
+      reuseExistingServer: false,
       timeout: 60_000,
     },
   ],
