@@ -1,4 +1,15 @@
+import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import '../styles/app.css';
+import { App } from './App';
+import { hydrate } from './controller/conversations-controller';
+import { startModel } from './controller/model-controller';
 
-// Placeholder: the app shell is being built in src/app (see README).
-createRoot(document.getElementById('root')!).render(<main data-testid="model-status" data-state="none">PandaGPT</main>);
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
+
+void hydrate();
+void startModel();

@@ -1,0 +1,115 @@
+/**
+ * Page object for the chat app: every journey talks to the app through these stable test ids
+ * (listed in the README), never through CSS classes or text that may change.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export const APP_URL = 'http://127.0.0.1:5173/';
+export const FIXTURE_MEDIA = 'test/fixtures/pandagpt-tiny/media';
+
+const MIME: Record<string, string> = {
+  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', wav: 'audio/wav', mp4: 'video/mp4', csv: 'text/csv', webm: 'video/webm', txt: 'text/plain',
+};
+
+export function mimeOf(path: string): string {
+  return MIME[path.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream';
+}
+
+export class AppPage {
+  readonly input: Locator;
+  readonly send: Locator;
+  readonly attach: Locator;
+  readonly chips: Locator;
+  readonly messages: Locator;
+  readonly stopButton: Locator;
+  readonly status: Locator;
+  readonly toasts: Locator;
+
+  constructor(readonly page: Page) {
+    this.input = page.getByTestId('composer-input');
+    this.send = page.getByTestId('composer-send');
+    this.attach = page.getByTestId('composer-attach');
+    this.chips = page.getByTestId('attachment-chip');
+    this.messages = page.getByTestId('message');
+    this.stopButton = page.getByTestId('stop-generation');
+    this.status = page.getByTestId('model-status');
+    this.toasts = page.getByTestId('error-toast');
+  }
+
+  /** Opens the app; `backend` is set in Settings storage before the page loads. */
+  async open(opts: { backend?: 'auto' | 'webgpu' | 'wasm'; settings?: Record<string, unknown>; query?: string } = {}): Promise<void> {
+    const settings = { ...(opts.settings ?? {}), ...(opts.backend ? { backend: opts.backend } : {}) };
+    if (Object.keys(settings).length) {
+      await this.page.addInitScript((s) => {
+        if (!sessionStorage.getItem('e2e-settings-set')) {
+          localStorage.setItem('pandagpt.settings.v1', JSON.stringify(s));
+          sessionStorage.setItem('e2e-settings-set', '1');
+        }
+      }, settings);
+    }
+    await this.page.goto(APP_URL + (opts.query ?? ''));
+  }
+
+  /** Waits for ready; fails at once with the page's message when loading fails. */
+  async waitForModel(timeout = 120_000): Promise<void> {
+    await expect(this.status).toHaveAttribute('data-state', /^(ready|error)$/, { timeout });
+    if ((await this.status.getAttribute('data-state')) === 'error') {
+      const msg = await this.page.locator('[role="alert"]').allInnerTexts();
+      throw new Error(`the model failed to load: ${msg.join(' | ')}`);
+    }
+  }
+
+  /** A real drag-and-drop: dragenter/dragover/drop events carrying a DataTransfer with the file. */
+  async dropFiles(paths: string[], target = 'main'): Promise<void> {
+    const files = paths.map((p) => ({ name: basename(p), type: mimeOf(p), b64: readFileSync(p).toString('base64') }));
+    const dt = await this.page.evaluateHandle((list) => {
+      const d = new DataTransfer();
+      for (const f of list) {
+        const bin = atob(f.b64);
+        const bytes = new Uint8Array(bin.length);
+        for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+        d.items.add(new File([bytes], f.name, { type: f.type }));
+      }
+      return d;
+    }, files);
+    for (const type of ['dragenter', 'dragover', 'drop']) await this.page.dispatchEvent(target, type, { dataTransfer: dt });
+  }
+
+  async attachFiles(files: string[] | { name: string; mimeType: string; buffer: Buffer }[]): Promise<void> {
+    await this.attach.setInputFiles(files as never);
+  }
+
+  /** Waits until every chip is encoded. */
+  async waitForChips(count: number): Promise<void> {
+    await expect(this.chips).toHaveCount(count);
+    for (let i = 0; i < count; i++) await expect(this.chips.nth(i)).toHaveAttribute('data-status', 'ready');
+  }
+
+  async ask(text: string): Promise<void> {
+    await this.input.fill(text);
+    await this.input.press('Enter');
+  }
+
+  assistant(n = -1): Locator {
+    const all = this.page.locator('[data-testid="message"][data-role="assistant"]');
+    return n < 0 ? all.last() : all.nth(n);
+  }
+
+  user(n = -1): Locator {
+    const all = this.page.locator('[data-testid="message"][data-role="user"]');
+    return n < 0 ? all.last() : all.nth(n);
+  }
+
+  /** Waits for the last answer to finish; returns its status (done | stopped | error). */
+  async waitForAnswer(timeout = 120_000): Promise<string> {
+    const a = this.assistant();
+    await expect(a).toHaveAttribute('data-status', /^(done|stopped|error)$/, { timeout });
+    return (await a.getAttribute('data-status'))!;
+  }
+
+  async answerText(n = -1): Promise<string> {
+    return (await this.assistant(n).locator('.markdown').innerText()).trim();
+  }
+}

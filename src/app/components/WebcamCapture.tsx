@@ -1,0 +1,77 @@
+import { useEffect, useRef, useState } from 'react';
+import { addFiles } from '../controller/media-controller';
+import { useApp } from '../store';
+
+export const CLIP_SECONDS = 3;
+
+export function WebcamCapture({ onClose }: { onClose: () => void }) {
+  const video = useRef<HTMLVideoElement>(null);
+  const [stream, setStream] = useState<MediaStream | null>(null);
+  const [recording, setRecording] = useState(false);
+
+  useEffect(() => {
+    let s: MediaStream | null = null;
+    let live = true;
+    navigator.mediaDevices
+      .getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } } })
+      .then((st) => {
+        if (!live) return st.getTracks().forEach((t) => t.stop());
+        s = st;
+        setStream(st);
+        if (video.current) video.current.srcObject = st;
+      })
+      .catch((e: Error) => {
+        useApp.getState().pushToast({ kind: 'error', message: `The camera is not available: ${e.message}. Allow camera access and try again.` });
+        onClose();
+      });
+    return () => {
+      live = false;
+      s?.getTracks().forEach((t) => t.stop());
+    };
+  }, [onClose]);
+
+  const stamp = (): string => new Date().toISOString().slice(11, 19).replace(/:/g, '');
+
+  const photo = (): void => {
+    const v = video.current;
+    if (!v || !v.videoWidth) return;
+    const c = document.createElement('canvas');
+    c.width = v.videoWidth;
+    c.height = v.videoHeight;
+    c.getContext('2d')!.drawImage(v, 0, 0);
+    c.toBlob((b) => {
+      if (b) void addFiles([new File([b], `photo-${stamp()}.jpg`, { type: 'image/jpeg' })]);
+      onClose();
+    }, 'image/jpeg', 0.92);
+  };
+
+  const clip = (): void => {
+    if (!stream) return;
+    const mr = new MediaRecorder(stream);
+    const parts: Blob[] = [];
+    mr.ondataavailable = (e) => e.data.size && parts.push(e.data);
+    mr.onstop = () => {
+      setRecording(false);
+      void addFiles([new File(parts, `clip-${stamp()}.webm`, { type: mr.mimeType || 'video/webm' })]);
+      onClose();
+    };
+    mr.start(250);
+    setRecording(true);
+    setTimeout(() => mr.state !== 'inactive' && mr.stop(), CLIP_SECONDS * 1000);
+  };
+
+  return (
+    <div className="capture-panel" role="group" aria-label="Camera" data-testid="webcam-capture">
+      <video ref={video} className="cam-preview" autoPlay muted playsInline />
+      <button type="button" className="primary" disabled={!stream || recording} onClick={photo} data-testid="webcam-photo">
+        Take photo
+      </button>
+      <button type="button" disabled={!stream || recording} onClick={clip} data-testid="webcam-clip">
+        {recording ? 'Recording…' : `Record ${CLIP_SECONDS} s clip`}
+      </button>
+      <button type="button" className="ghost" onClick={onClose}>
+        Close
+      </button>
+    </div>
+  );
+}

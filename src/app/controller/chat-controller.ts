@@ -1,0 +1,107 @@
+/**
+ * Chat actions: send, stop, regenerate, edit-and-resend. Streams tokens from the LLM bridge into
+ * the store; a failure marks the answer and shows a toast, the conversation stays as it was.
+ */
+import type { SamplingParams } from '../../core/engine/types';
+import type { PandaError } from '../../core/errors';
+import { buildRequest, snapshotMedia } from '../chat/build-request';
+import { useApp } from '../store';
+import { newId } from '../store/ids';
+import type { Settings } from '../store/settings-slice';
+import type { Message } from '../store/types';
+import { persistNow, persistSoon } from './persist';
+import { llmBridge } from './services';
+
+let current: AbortController | undefined;
+
+export function samplingParams(s: Settings): SamplingParams {
+  return {
+    maxNewTokens: s.maxNewTokens,
+    temperature: s.temperature,
+    topP: s.topP,
+    topK: s.topK,
+    greedy: s.greedy || undefined,
+    seed: s.seed ?? Math.floor(Math.random() * 2 ** 31),
+  };
+}
+
+function titleFrom(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > 48 ? `${t.slice(0, 47)}…` : t || 'Media chat';
+}
+
+export async function send(text: string): Promise<void> {
+  const st = useApp.getState();
+  if (st.chat.generating || st.model.state !== 'ready') return;
+  const cid = st.chat.activeId ?? st.newConversation();
+  const conv = useApp.getState().chat.conversations[cid]!;
+  if (conv.attachments.some((a) => a.status === 'encoding')) {
+    st.pushToast({ kind: 'info', message: 'Still reading your media; send again in a moment.' });
+    return;
+  }
+  const user: Message = { id: newId('msg'), role: 'user', text, media: snapshotMedia(conv.attachments), status: 'done' };
+  useApp.getState().patchConversation(cid, (c) => ({ ...c, title: c.messages.length ? c.title : titleFrom(text), messages: [...c.messages, user] }));
+  await generateFor(cid, useApp.getState().chat.conversations[cid]!.messages.length - 1);
+}
+
+/** Generates the answer to the user turn at `userIndex`, replacing anything after it. */
+async function generateFor(cid: string, userIndex: number): Promise<void> {
+  const st = useApp.getState();
+  const assistant: Message = { id: newId('msg'), role: 'assistant', text: '', status: 'streaming' };
+  st.patchConversation(cid, (c) => ({ ...c, messages: [...c.messages.slice(0, userIndex + 1), assistant] }));
+  const conv = useApp.getState().chat.conversations[cid]!;
+  st.setGenerating({ conversationId: cid, messageId: assistant.id });
+  void persistNow(cid);
+  const ctl = new AbortController();
+  current = ctl;
+  const patch = (p: Partial<Message>): void => useApp.getState().patchMessage(cid, assistant.id, p);
+  try {
+    const req = buildRequest(conv.messages, userIndex, conv.attachments, samplingParams(st.settings));
+    const result = await llmBridge().generate(
+      req,
+      (e) => {
+        if (e.type === 'token') patch({ text: e.text });
+      },
+      ctl.signal,
+    );
+    const t = result.timings;
+    patch({
+      text: result.text,
+      status: result.stopReason === 'aborted' ? 'stopped' : 'done',
+      stats: { timeToFirstTokenMs: t.timeToFirstTokenMs, tokensPerSecond: t.tokensPerSecond, generatedTokens: t.generatedTokens },
+    });
+  } catch (e) {
+    const err = e as PandaError;
+    if (err.code === 'ABORTED') {
+      patch({ status: 'stopped' });
+    } else {
+      patch({ status: 'error', error: err.message });
+      useApp.getState().pushToast({ kind: 'error', message: err.message, code: err.code });
+    }
+  } finally {
+    if (current === ctl) current = undefined;
+    useApp.getState().setGenerating(null);
+    persistSoon(cid, 0);
+  }
+}
+
+export function stop(): void {
+  current?.abort();
+}
+
+export async function regenerate(cid: string, assistantId: string): Promise<void> {
+  const c = useApp.getState().chat.conversations[cid];
+  if (!c || useApp.getState().chat.generating) return;
+  const i = c.messages.findIndex((m) => m.id === assistantId);
+  if (i < 1 || c.messages[i - 1]!.role !== 'user') return;
+  await generateFor(cid, i - 1);
+}
+
+export async function editAndResend(cid: string, userId: string, text: string): Promise<void> {
+  const c = useApp.getState().chat.conversations[cid];
+  if (!c || useApp.getState().chat.generating) return;
+  const i = c.messages.findIndex((m) => m.id === userId);
+  if (i < 0) return;
+  useApp.getState().patchConversation(cid, (x) => ({ ...x, messages: [...x.messages.slice(0, i), { ...x.messages[i]!, text }] }));
+  await generateFor(cid, i);
+}

@@ -1,0 +1,72 @@
+/**
+ * Starts the model: pick the backend, prepare the bundle (download/verify/cache via the model
+ * store), then load the LLM and encoder workers, reporting progress into the store.
+ */
+import { PandaError } from '../../core/errors';
+import { createModelStore, createUrlSource, formatBytes, type BundleSource, type CachedBundle, type PrepareEvent } from '../../model-store';
+import { useApp } from '../store';
+import { browserEnv, detectBackend } from '../workers/backend';
+import { encoderBridge, llmBridge } from './services';
+
+export const BUILTIN_MODEL_URL = './models/builtin/';
+
+let store: ReturnType<typeof createModelStore> | undefined;
+export function modelStore(): ReturnType<typeof createModelStore> {
+  store ??= createModelStore();
+  return store;
+}
+
+let loading: Promise<void> | undefined;
+let bundle: CachedBundle | undefined;
+
+/** The model source: `?model=URL` when given, else the built-in bundle. */
+export function defaultSource(): BundleSource {
+  const fromQuery = new URLSearchParams(location.search).get('model');
+  return createUrlSource(fromQuery || BUILTIN_MODEL_URL);
+}
+
+function prepareProgress(e: PrepareEvent): void {
+  const setModel = useApp.getState().setModel;
+  if (e.type === 'manifest') setModel({ name: e.name, progress: { stage: e.missingBytes ? `Downloading ${e.name}` : `Opening ${e.name}`, fraction: 0 } });
+  if (e.type === 'progress') {
+    const p = e.progress;
+    const eta = p.etaSeconds != null ? `, ${Math.ceil(p.etaSeconds)} s left` : '';
+    setModel({ progress: { stage: 'Downloading model', fraction: p.total ? p.loaded / p.total : null, detail: `${formatBytes(p.loaded)} of ${formatBytes(p.total)}${eta}` } });
+  }
+  if (e.type === 'notice') useApp.getState().pushToast({ kind: 'info', message: e.message, code: e.code });
+}
+
+/** Loads (or reloads, e.g. after a backend change) the model; concurrent callers share one load. */
+export function startModel(source: BundleSource = defaultSource()): Promise<void> {
+  loading ??= load(source).finally(() => (loading = undefined));
+  return loading;
+}
+
+async function load(source: BundleSource): Promise<void> {
+  const { setModel, pushToast } = useApp.getState();
+  setModel({ state: 'loading', error: undefined, encoderReady: false, progress: { stage: 'Checking your device', fraction: null } });
+  try {
+    const override = useApp.getState().settings.backend;
+    const choice = await detectBackend(browserEnv(), override === 'auto' ? undefined : override);
+    setModel({ backend: choice });
+    bundle = await modelStore().prepare(source, { onProgress: prepareProgress });
+    const m = bundle.manifest;
+    setModel({ name: m.name, notice: m.notice, defaults: m.llm.generation, hasEncoder: !!m.imagebind });
+    if (!useApp.getState().settingsTouched) useApp.getState().resetSettings(m.llm.generation);
+    const enc = m.imagebind
+      ? encoderBridge()
+          .load(bundle, choice, (p) => setModel({ progress: { stage: p.stage, fraction: p.total ? p.loaded / p.total : null } }))
+          .then(
+            () => setModel({ encoderReady: true }),
+            (e: PandaError) => pushToast({ kind: 'error', message: `Media encoder: ${e.message}`, code: e.code }),
+          )
+      : Promise.resolve();
+    const info = await llmBridge().load(bundle, choice, (p) => setModel({ progress: { stage: p.stage, fraction: p.total ? p.loaded / p.total : null } }));
+    await enc;
+    setModel({ state: 'ready', variant: info.format, progress: undefined });
+  } catch (e) {
+    const err = e instanceof PandaError ? e : new PandaError('INTERNAL', e instanceof Error ? e.message : String(e));
+    setModel({ state: 'error', error: err.message, progress: undefined });
+    pushToast({ kind: 'error', message: err.message, code: err.code });
+  }
+}

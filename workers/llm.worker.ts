@@ -1,0 +1,92 @@
+/**
+ * LLM worker: the single owner of the decoder's onnxruntime-web sessions, tokenizer and KV cache.
+ * A thin adapter over `LlmEngine`; the page talks to it only through `LlmBridge`.
+ */
+import * as Comlink from 'comlink';
+import { LlmEngine } from '../src/core/engine/llm-engine';
+import type { GenerateRequest, GenerateResult } from '../src/core/engine/types';
+import { PandaError, toErrorPayload } from '../src/core/errors';
+import type { BundleManifest, WeightFormat } from '../src/core/manifest';
+import type { OrtModule } from '../src/core/ort';
+import { countingReader } from './counting-reader';
+import type { LlmEvent, ProgressEvent, ReadBlob, RuntimeConfig } from './events';
+import { guard } from './guard';
+import { initOrt, sessionOptions } from './ort-runtime';
+import { chooseDecoderFormat } from './variant-choice';
+
+let ort: OrtModule | undefined;
+let config: RuntimeConfig | undefined;
+/** The promise of the load, memoised so concurrent callers share it. */
+let engine: Promise<LlmEngine> | undefined;
+const running = new Map<number, AbortController>();
+
+function needEngine(): Promise<LlmEngine> {
+  if (!engine) throw new PandaError('MODEL_NOT_LOADED', 'The language model is not loaded yet. Wait for the model status to say "ready".');
+  return engine;
+}
+
+const api = {
+  init(cfg: RuntimeConfig, onDeviceLost: (reason: string) => void): Promise<void> {
+    return guard(() => {
+      ort = initOrt(cfg, onDeviceLost);
+      config = cfg;
+    });
+  },
+
+  load(manifest: BundleManifest, readBlob: ReadBlob, onProgress: (e: ProgressEvent) => void, prefer?: WeightFormat): Promise<{ format: WeightFormat; file: string }> {
+    return guard(async () => {
+      if (!ort || !config) throw new PandaError('INTERNAL', 'The LLM worker was not initialised.');
+      const format = chooseDecoderFormat(manifest.llm.decoders, config.backend, config.fp16, prefer);
+      const decoder = manifest.llm.decoders.find((d) => d.format === format)!;
+      const total = 4 + 1 + decoder.externalData.length;
+      const readFile = countingReader(readBlob, 'Language model', total, onProgress);
+      const cfg = config;
+      const o = ort;
+      engine = LlmEngine.load({ ort: o, manifest, readFile, backend: cfg.backend, variant: format, sessionOptions: sessionOptions(cfg) });
+      engine.catch(() => (engine = undefined));
+      const e = await engine;
+      onProgress({ type: 'progress', stage: 'Language model ready', loaded: total, total });
+      return { format: e.variant.format, file: e.variant.file };
+    });
+  },
+
+  /** Streams `token` events, then one `done` or `error`; the promise settles the same way. */
+  generate(id: number, req: GenerateRequest, onEvent: (e: LlmEvent) => void): Promise<GenerateResult> {
+    const ctl = new AbortController();
+    running.set(id, ctl);
+    return guard(async () => {
+      try {
+        const e = await needEngine();
+        const result = await e.generate(req, { signal: ctl.signal, onToken: (t) => onEvent({ type: 'token', ...t }) });
+        onEvent({ type: 'done', result });
+        return result;
+      } catch (err) {
+        onEvent({ type: 'error', error: toErrorPayload(err) });
+        throw err;
+      } finally {
+        running.delete(id);
+      }
+    });
+  },
+
+  /** Cooperative stop: the engine checks the signal before each decode step. */
+  stop(id: number): void {
+    running.get(id)?.abort();
+  },
+
+  resetCache(): Promise<void> {
+    return guard(async () => (await needEngine()).resetCache());
+  },
+
+  dispose(): Promise<void> {
+    return guard(async () => {
+      running.forEach((c) => c.abort());
+      const e = engine;
+      engine = undefined;
+      if (e) await (await e).dispose();
+    });
+  },
+};
+
+export type LlmWorkerApi = typeof api;
+Comlink.expose(api);
