@@ -6,7 +6,10 @@ import type { MediaEmbedding } from '../src/core/engine/types';
 import { PandaError } from '../src/core/errors';
 import { MODALITIES, type Modality } from '../src/core/manifest';
 import type { Backend, SessionOptions } from '../src/core/ort';
-import type { NodeBundle } from './node-runtime';
+import { gunzipSync } from 'node:zlib';
+import { ImageBindEngine } from '../src/core/encoders/imagebind-engine';
+import { preprocessFile } from './media-node';
+import { nodeOrt, type NodeBundle } from './node-runtime';
 
 export interface MediaFileArg {
   modality: Modality;
@@ -40,8 +43,25 @@ export function parseMediaEmbeddingJson(text: string, file: string): MediaEmbedd
 }
 
 
+/** Preprocess each file the reference way and encode it with the bundle's ImageBind encoders. */
 export async function embedMediaFiles(bundle: NodeBundle, files: MediaFileArg[], backend: Backend, sessionOptions: SessionOptions): Promise<MediaEmbedding[]> {
-  void bundle; void backend; void sessionOptions;
-  if (files.length) throw new PandaError('INTERNAL', 'media files are not wired yet');
-  return [];
+  if (!files.length) return [];
+  const engine = await ImageBindEngine.load({
+    ort: nodeOrt,
+    manifest: bundle.manifest,
+    readFile: bundle.readFile,
+    gunzip: async (gz) => gunzipSync(gz).toString('utf8'),
+    backend,
+    sessionOptions,
+  });
+  try {
+    const out: MediaEmbedding[] = [];
+    for (const f of files) {
+      const input = await preprocessFile(f.file, f.modality);
+      out.push({ modality: f.modality, vector: await engine.embed(input), weight: f.weight });
+    }
+    return out;
+  } finally {
+    await engine.dispose();
+  }
 }
