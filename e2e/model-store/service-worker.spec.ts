@@ -12,7 +12,7 @@ import { pandaServiceWorker } from '../../src/sw/vite-plugin';
 import { startModelServer, type ModelServer } from '../support/model-server';
 
 const APP = join(dirname(fileURLToPath(import.meta.url)), 'sw-app');
-const ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+import { ISOLATION_HEADERS as ISOLATION } from './build-harness';
 
 let out: string;
 let server: ModelServer | null = null;

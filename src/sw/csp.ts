@@ -17,7 +17,8 @@ export function contentSecurityPolicy(o: CspOptions = {}): string {
     'worker-src': ["'self'", 'blob:'],
     // Models come from the user's chosen URL (?model=, "load from URL"): any HTTPS origin, plus local
     // servers for development. Plain http: to other hosts is refused (mixed content on HTTPS anyway).
-    'connect-src': ["'self'", 'https:', 'http://localhost:*', 'http://127.0.0.1:*', ...(o.connectSrc ?? [])],
+    // blob:/data: never leave the device (libraries fetch() object URLs of user files).
+    'connect-src': ["'self'", 'https:', 'http://localhost:*', 'http://127.0.0.1:*', 'blob:', 'data:', ...(o.connectSrc ?? [])],
     // User media is shown from blob:/data: URLs and camera/mic streams.
     'img-src': ["'self'", 'blob:', 'data:'],
     'media-src': ["'self'", 'blob:', 'mediastream:'],

@@ -22,7 +22,7 @@ describe('content security policy', () => {
     const p = contentSecurityPolicy({ connectSrc: ['http://models.lan:8000'] });
     const d = Object.fromEntries(p.split('; ').map((x) => [x.split(' ')[0], x.split(' ').slice(1)]));
     expect(d['script-src']).toEqual(["'self'", "'wasm-unsafe-eval'"]);
-    expect(d['connect-src']).toEqual(["'self'", 'https:', 'http://localhost:*', 'http://127.0.0.1:*', 'http://models.lan:8000']);
+    expect(d['connect-src']).toEqual(["'self'", 'https:', 'http://localhost:*', 'http://127.0.0.1:*', 'blob:', 'data:', 'http://models.lan:8000']);
     expect(d['object-src']).toEqual(["'none'"]);
     expect(p).not.toContain("'unsafe-eval'");
   });
