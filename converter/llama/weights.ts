@@ -63,15 +63,17 @@ export function validateLlama(base: TensorSource, delta: TensorSource, config: L
       checkTensor(delta, deltaKeys.loraB(i, p), [H, rank], 'PandaGPT delta', config);
     }
   }
-  // LoRA tensors for layers the base does not have mean a different model size.
-  for (const t of delta.list()) {
-    const m = /\.layers\.(\d+)\./.exec(t.name);
-    if (m && Number(m[1]) >= config.numLayers) {
-      throw new PandaError(
-        'CHECKPOINT_SHAPE_MISMATCH',
-        `${t.file}: tensor "${t.name}" is for layer ${m[1]}, but the base model has ${config.numLayers} layers. The delta and the Vicuna weights must be the same model size.`,
-        { file: t.file, tensor: t.name },
-      );
+  // Tensors for layers beyond config.json's count mean a different model size (delta) or a
+  // config.json that does not belong to these weights (base).
+  for (const [src, what] of [
+    [delta, 'The delta and the Vicuna weights must be the same model size.'],
+    [base, 'config.json does not match the Vicuna weights.'],
+  ] as const) {
+    for (const t of src.list()) {
+      const m = /\.layers\.(\d+)\./.exec(t.name);
+      if (m && Number(m[1]) >= config.numLayers) {
+        throw new PandaError('CHECKPOINT_SHAPE_MISMATCH', `${t.file}: tensor "${t.name}" is for layer ${m[1]}, but the base model has ${config.numLayers} layers. ${what}`, { file: t.file, tensor: t.name });
+      }
     }
   }
   return { config, lora: loraInfo(rank, loraAlpha), projInDim };
