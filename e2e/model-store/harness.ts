@@ -80,6 +80,27 @@ const folderInput = () => document.getElementById('folder') as HTMLInputElement;
 const harness = {
   prepareUrl: (base: string, o: RunOptions = {}) => run(createUrlSource(base), o),
   prepareFolder: (o: RunOptions = {}) => run(createFolderSource([...(folderInput().files ?? [])]), o),
+  /** Two prepares of the same bundle at once (e.g. the app and the panel). */
+  async prepareTwice(base: string, o: RunOptions = {}): Promise<RunResult[]> {
+    return Promise.all([run(createUrlSource(base), o), run(createUrlSource(base), o)]);
+  },
+  /** Copy a bundle from `base` into the origin-private file system (needs network). */
+  async copyToOpfs(base: string, paths: string[]): Promise<void> {
+    const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundle', { create: true });
+    for (const p of ['manifest.json', ...paths]) {
+      const parts = p.split('/');
+      let d = root;
+      for (const seg of parts.slice(0, -1)) d = await d.getDirectoryHandle(seg, { create: true });
+      const w = await (await d.getFileHandle(parts[parts.length - 1]!, { create: true })).createWritable();
+      await w.write(await (await fetch(new URL(p, base))).arrayBuffer());
+      await w.close();
+    }
+  },
+  /** Prepare from a FileSystemDirectoryHandle (the OPFS copy), as from showDirectoryPicker(). */
+  async prepareOpfs(o: RunOptions = {}): Promise<RunResult> {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundle');
+    return run(createFolderSource(dir), o);
+  },
   async open(id: string) {
     try {
       const b = await createModelStore().open(id);

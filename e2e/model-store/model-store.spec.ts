@@ -280,3 +280,24 @@ test('a folder source works with the network disabled', async ({ page, context }
   expect(again.ok).toBe(true);
   await context.setOffline(false);
 });
+
+test('a FileSystemDirectoryHandle folder source (directory picker / dropped folder) works offline', async ({ page, context }) => {
+  await openHarness(page);
+  await page.evaluate(([base, paths]) => window.harness.copyToOpfs(base, paths), [urlOf('b'), Object.keys(B.files)] as const);
+  await context.setOffline(true);
+  server.requests.length = 0;
+  const r = await page.evaluate(() => window.harness.prepareOpfs());
+  await context.setOffline(false);
+  expectFilesMatch(r, B);
+  expect(r.id).toBe('folder:bundle-b');
+  expect(server.requests).toEqual([]);
+});
+
+test('two prepares of the same bundle at once download each file only once', async ({ page }) => {
+  await openHarness(page);
+  const [x, y] = await page.evaluate((u) => window.harness.prepareTwice(u), urlOf('b'));
+  expectFilesMatch(x!, B);
+  expectFilesMatch(y!, B);
+  const paths = fileRequests('b').map((r) => r.path).sort();
+  expect(paths).toEqual(Object.keys(B.files).map((p) => `/b/${p}`).sort());
+});

@@ -26,6 +26,18 @@ export interface ModelStoreOptions {
 
 const isOffline = (e: unknown) => e instanceof PandaError && e.code === 'DOWNLOAD_FAILED' && e.details.retryable === true;
 
+/** Run `fn` under a Web Lock when the browser has them (all current ones do); else directly. */
+async function withLock<T>(name: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+  if (!locks) return fn();
+  try {
+    return await locks.request(name, signal ? { signal } : {}, fn);
+  } catch (e) {
+    if ((e as { name?: string }).name === 'AbortError' && signal?.aborted) throw new PandaError('ABORTED', 'Stopped.');
+    throw e;
+  }
+}
+
 export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
   const db = new ModelDb(opts.dbName);
   const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -79,6 +91,13 @@ export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
     }
     const manifest = parseManifest(text);
     const id = source.idFor(manifest);
+    // One download per bundle at a time across tabs and callers (the app and the panel may both
+    // ask): a second caller waits, then finds the files complete and returns from cache.
+    return withLock(`pandagpt-model:${id}`, o.signal, () => prepareLocked(source, o, text, manifest, id));
+  }
+
+  async function prepareLocked(source: BundleSource, o: PrepareOptions, text: string, manifest: BundleManifest, id: string): Promise<CachedBundle> {
+    const emit = (e: PrepareEvent) => o.onProgress?.(e);
     const now0 = Date.now();
     const rec: BundleRecord = (await db.getBundle(id)) ?? {
       id,
@@ -96,7 +115,10 @@ export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
     // Unchanged and complete: no model file request at all.
     if (rec.manifestText === text && (await isComplete(manifest))) {
       emit({ type: 'manifest', id, name: manifest.name, totalBytes: total, missingBytes: 0 });
+      const hadPending = rec.pendingManifestText !== null;
+      rec.pendingManifestText = null; // an abandoned update (the server went back): drop its partial files
       await touch(rec);
+      if (hadPending) await collectGarbage();
       return openCachedBundle(db, id, manifest);
     }
     if (rec.manifestText && rec.manifestText !== text) {
