@@ -1,0 +1,563 @@
+"""PandaGPT-nano: trains a tiny PandaGPT on the synthetic world, following PandaGPT's recipe.
+
+  python3 training/train.py --all        # everything from scratch (fixed seed), writes training/out/
+  python3 training/train.py --stage NAME # one stage: data clip bind lm align export eval samples
+
+Stages (intermediate results in training/build/, not committed):
+  data   generate the training split in memory and cache it
+  clip   vision + text encoders, CLIP-style (image-caption contrastive; the stand-in for pretrained CLIP)
+  bind   audio/thermal/depth/IMU encoders bound to frozen image embeddings (ImageBind, image as anchor)
+  lm     the LLaMA-architecture LM on the text of the world (the stand-in for Vicuna)
+  align  PandaGPT stage: only llama_proj + LoRA trained, on image-text instructions (zero-shot for the rest),
+         then a second pass with paired instruction data for every modality (the "final" model)
+  export real checkpoint layouts in training/out/; eval reads those files back
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(__file__))
+import data as D  # noqa: E402
+import preprocess as P  # noqa: E402
+from clip_bpe import ClipBpe  # noqa: E402
+from models import IMAGEBIND_DEFAULTS, ImageBindTiny, LlamaTiny  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BUILD = os.path.join(HERE, 'build')
+OUT = os.path.join(HERE, 'out')
+FIXTURE = os.path.join(HERE, '..', 'test', 'fixtures', 'pandagpt-tiny')
+SEED = 1234
+
+IB_CFG = dict(IMAGEBIND_DEFAULTS, out_embed_dim=64,
+              vision_embed_dim=64, vision_num_blocks=2, vision_num_heads=4,
+              text_embed_dim=32, text_num_blocks=1, text_num_heads=2,
+              audio_embed_dim=48, audio_num_blocks=1, audio_num_heads=4,
+              depth_embed_dim=32, depth_num_blocks=1, depth_num_heads=2,
+              thermal_embed_dim=32, thermal_num_blocks=1, thermal_num_heads=2,
+              imu_embed_dim=32, imu_num_blocks=1, imu_num_heads=2)
+LLM_CFG = dict(hidden_size=128, intermediate_size=344, num_hidden_layers=2, num_attention_heads=4, vocab_size=32001,
+               rms_norm_eps=1e-6, max_position_embeddings=2048)
+LORA_R, LORA_ALPHA = 16, 32  # scaling 2; alpha 32 is PandaGPT's (and the converter's default)
+
+N = dict(image=2500, video=700, audio=1600, thermal=900, depth=900, imu=800)
+PROMPT_START = [835, 12968, 29901, 529, 25518, 29958]  # tok("### Human: <Img>")
+
+T0 = time.time()
+SMOKE = bool(os.environ.get('NANO_SMOKE'))  # tiny sizes to test the pipeline end to end
+if SMOKE:
+    N = {k: 64 for k in N}
+
+
+def steps_(n):
+    return 3 if SMOKE else n
+
+
+def log(*a):
+    print(f'[{time.time() - T0:7.1f}s]', *a, flush=True)
+
+
+def seed_all(s):
+    torch.manual_seed(s)
+    np.random.seed(s)
+
+
+def tokenizer():
+    import sentencepiece as spm
+    return spm.SentencePieceProcessor(model_file=os.path.join(FIXTURE, 'vicuna', 'tokenizer.model'))
+
+
+# ============================================================== data
+
+def gen_split(seed, n):
+    """Training media (in memory) with their specs and binding partners."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    specs, imgs = [], np.zeros((n['image'], 224, 224, 3), np.uint8)
+    for i in range(n['image']):
+        s = D.image_spec(rng)
+        imgs[i] = D.render_rgb(s, D.layout(s, rng), rng)
+        specs.append(s)
+    out['image'] = (specs, imgs)
+    log('images', imgs.shape)
+    specs, vids = [], np.zeros((n['video'], 2, 224, 224, 3), np.uint8)
+    for i in range(n['video']):
+        s = D.video_spec(rng, direction=None if rng.random() > 0.1 else 'none')
+        vids[i] = D.render_video(s, rng, ends_only=True)
+        specs.append(s)
+    out['video'] = (specs, vids)
+    log('videos', vids.shape)
+    specs, mels, part = [], torch.zeros((n['audio'], 1, 128, 204), dtype=torch.float16), []
+    for i in range(n['audio']):
+        s = D.audio_spec(rng)
+        y = D.render_audio(s, rng)
+        mels[i] = P.clip_melspec(torch.from_numpy(y)).half()
+        specs.append(s)
+        part.append(D.audio_partner(s, rng))
+    out['audio'] = (specs, mels, part)
+    log('audio', mels.shape)
+    specs, th, part = [], np.zeros((n['thermal'], 224, 224), np.uint8), []
+    for i in range(n['thermal']):
+        s = D.thermal_spec(rng)
+        objs = D.layout(s, rng)
+        th[i] = D.render_thermal(objs, rng)
+        specs.append(s)
+        part.append((D.partner_image_spec(s, rng), objs))
+    out['thermal'] = (specs, th, part)
+    specs, dp, part = [], np.zeros((n['depth'], 224, 224), np.uint16), []
+    for i in range(n['depth']):
+        s = D.depth_spec(rng)
+        objs = D.layout(s, rng)
+        dp[i] = D.render_depth(s, objs, rng)
+        specs.append(s)
+        part.append((D.partner_image_spec(s, rng), objs))
+    out['depth'] = (specs, dp, part)
+    specs, imu, part = [], np.zeros((n['imu'], 6, 2000), np.float32), []
+    for i in range(n['imu']):
+        s = D.imu_spec(rng)
+        imu[i] = D.render_imu(s, rng).T
+        specs.append(s)
+        part.append(D.imu_partner(s, rng))
+    out['imu'] = (specs, imu, part)
+    log('thermal/depth/imu done')
+    return out
+
+
+def partner_pixels(mod, part, rng):
+    """Render binding partners: (N,2,224,224,3) uint8 (images are two identical frames)."""
+    px = np.zeros((len(part), 2, 224, 224, 3), np.uint8)
+    for i, p in enumerate(part):
+        if mod == 'imu':
+            px[i] = D.render_video(p, rng, ends_only=True)
+        elif mod in ('thermal', 'depth'):
+            spec, objs = p
+            px[i, 0] = px[i, 1] = D.render_rgb(spec, objs, rng)
+        else:
+            px[i, 0] = px[i, 1] = D.render_rgb(p, D.layout(p, rng), rng)
+    return px
+
+
+def vision_input(px):
+    """(B,2,224,224,3) uint8 -> (B,3,2,224,224) normalised."""
+    B = px.shape[0]
+    x = P.norm_rgb_uint8(px.reshape(B * 2, 224, 224, 3)).view(B, 2, 3, 224, 224)
+    return x.transpose(1, 2).contiguous()
+
+
+def mod_input(mod, arr):
+    if mod == 'audio':
+        return arr.float()
+    if mod == 'thermal':
+        return torch.from_numpy(arr).float()[:, None] / 255.0
+    if mod == 'depth':
+        return torch.from_numpy(arr.astype(np.float32))[:, None] / 1000.0
+    if mod == 'imu':
+        return torch.from_numpy(arr)
+    raise ValueError(mod)
+
+
+ENC_NAME = {'image': 'vision', 'video': 'vision', 'audio': 'audio', 'thermal': 'thermal', 'depth': 'depth', 'imu': 'imu'}
+
+
+# ============================================================== stage: clip
+
+def attr_labels(specs):
+    """Auxiliary attribute targets for the vision encoder (heads are discarded after training)."""
+    cols, shapes = list(D.COLOURS), D.SHAPES
+    pos = list(D.POSITIONS) + ['none']
+    dirs = D.DIRECTIONS + ['none', 'still']
+    lab = []
+    for s in specs:
+        lab.append([cols.index(s['colour']), shapes.index(s['shape']), s['count'] - 1, D.SIZES.index(s['size']),
+                    pos.index(s.get('position', 'none')), dirs.index(s.get('direction', 'still'))])
+    return torch.tensor(lab), [len(cols), len(shapes), 3, 2, len(pos), len(dirs)]
+
+
+def stage_clip(split, steps=150, bs=48):
+    steps = steps_(steps)
+    seed_all(SEED + 1)
+    ib = ImageBindTiny(IB_CFG)
+    bpe = ClipBpe()
+    ispecs, imgs = split['image']
+    vspecs, vids = split['video']
+    specs = ispecs + vspecs
+    caps = [D.caption(s) for s in specs]
+    uniq = sorted(set(caps))
+    cap_id = torch.tensor([uniq.index(c) for c in caps])
+    toks = torch.tensor([bpe.tokenize(c) for c in caps])
+    labels, sizes = attr_labels(specs)
+    aux = torch.nn.ModuleList([torch.nn.Linear(64, k) for k in sizes])
+    params = [p for n_, p in ib.named_parameters() if n_.split('.')[1] in ('vision', 'text')] + list(aux.parameters())
+    opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=0.05)
+    n_img = len(ispecs)
+    g = torch.Generator().manual_seed(SEED)
+    for step in range(steps):
+        lr = 2e-3 * min(1.0, (step + 1) / 20) * 0.5 * (1 + math.cos(math.pi * step / steps))
+        for pg in opt.param_groups:
+            pg['lr'] = lr
+        idx = torch.randint(0, len(specs), (bs,), generator=g)
+        px = np.stack([np.stack([imgs[i], imgs[i]]) if i < n_img else vids[i - n_img] for i in idx.tolist()])
+        if step % 2 == 1:  # flip augmentation would change left/right; use small brightness jitter instead
+            px = np.clip(px.astype(np.int16) + np.random.randint(-12, 13), 0, 255).astype(np.uint8)
+        x = vision_input(px)
+        e_img = F.normalize(ib.head_out('vision', x), dim=-1)
+        e_txt = F.normalize(ib.head_out('text', toks[idx]), dim=-1)
+        scale = ib.modality_postprocessors['text'][1].log_logit_scale.exp().clamp(max=100)
+        logits = scale * e_img @ e_txt.t()
+        same = (cap_id[idx][:, None] == cap_id[idx][None, :]).float()
+        tgt = same / same.sum(1, keepdim=True)
+        loss_c = 0.5 * (-(tgt * logits.log_softmax(1)).sum(1).mean() - (tgt * logits.t().log_softmax(1)).sum(1).mean())
+        loss_a = sum(F.cross_entropy(h(e_img * 8), labels[idx, j]) for j, h in enumerate(aux))
+        loss = loss_c + 0.5 * loss_a
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if step % 20 == 0 or step == steps - 1:
+            acc = [(h(e_img * 8).argmax(1) == labels[idx, j]).float().mean().item() for j, h in enumerate(aux)]
+            log(f'clip step {step} loss {loss_c.item():.3f} aux {loss_a.item():.3f} scale {scale.item():.1f} acc', np.round(acc, 2))
+    return ib
+
+
+# ============================================================== stage: bind
+
+@torch.no_grad()
+def embed_vision(ib, px, bs=128):
+    ib.eval()
+    out = []
+    for i in range(0, len(px), bs):
+        out.append(F.normalize(ib.head_out('vision', vision_input(px[i:i + bs])), dim=-1))
+    return torch.cat(out)
+
+
+def stage_bind(ib, split, steps=None, bs=48):
+    rng = np.random.default_rng(SEED + 2)
+    steps = steps or {k: steps_(v) for k, v in dict(audio=120, thermal=70, depth=70, imu=80).items()}
+    for mod in ('audio', 'thermal', 'depth', 'imu'):
+        seed_all(SEED + 3 + len(mod))
+        specs, arr, part = split[mod]
+        target = embed_vision(ib, partner_pixels(mod, part, rng))  # frozen anchor (image) embeddings
+        def key(p):  # partners of the same class are not negatives of each other (colour is random)
+            if mod == 'imu':
+                return p['direction']
+            spec = p[0] if mod in ('thermal', 'depth') else p
+            return json.dumps({k: v for k, v in spec.items() if k != 'colour'}, sort_keys=True)
+        keys = [key(p) for p in part]
+        uk = sorted(set(keys))
+        kid = torch.tensor([uk.index(k) for k in keys])
+        params = [p for n_, p in ib.named_parameters() if n_.split('.')[1] == mod]
+        opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=0.05)
+        g = torch.Generator().manual_seed(SEED)
+        ib.train()
+        S = steps[mod]
+        for step in range(S):
+            for pg in opt.param_groups:
+                pg['lr'] = 2e-3 * min(1.0, (step + 1) / 15) * 0.5 * (1 + math.cos(math.pi * step / S))
+            idx = torch.randint(0, len(specs), (bs,), generator=g)
+            x = mod_input(mod, arr[idx.numpy()] if mod != 'audio' else arr[idx])
+            e = F.normalize(ib.head_out(mod, x), dim=-1)
+            t = target[idx]
+            logits = 20.0 * e @ t.t()  # InfoNCE against the image anchors, tau = 0.05
+            same = (kid[idx][:, None] == kid[idx][None, :]).float()
+            tgt = same / same.sum(1, keepdim=True)
+            loss = 0.5 * (-(tgt * logits.log_softmax(1)).sum(1).mean() - (tgt * logits.t().log_softmax(1)).sum(1).mean())
+            loss = loss + (1 - (e * t).sum(1)).mean()  # also pull each item onto its own anchor
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if step % 25 == 0 or step == S - 1:
+                log(f'bind {mod} step {step} loss {loss.item():.3f} cos {(e * t).sum(1).mean().item():.3f}')
+        ib.eval()
+    return ib
+
+
+# ============================================================== text sequences
+
+def conv_ids(sp, q, a, q2=None, a2=None):
+    """Token pieces after the media slot, tokenized separately as PandaGPT's build_one_instance does.
+    Returns (ids, loss_mask) for `"</Img> q\n### Assistant:" + "a\n###" [+ "Human: q2\n### Assistant:" + "a2\n###"]`."""
+    ids, mask = [], []
+    for text, train in (('</Img> ' + q + '\n### Assistant:', False), (a + '\n###', True)):
+        t = sp.encode(text)
+        ids += t
+        mask += [train] * len(t)
+    if q2:
+        for text, train in (('Human: ' + q2 + '\n### Assistant:', False), (a2 + '\n###', True)):
+            t = sp.encode(text)
+            ids += t
+            mask += [train] * len(t)
+    return ids, mask
+
+
+def random_spec(rng, mod):
+    return {'image': D.image_spec, 'video': lambda r: D.video_spec(r, direction=None if r.random() > 0.1 else 'none'),
+            'audio': D.audio_spec, 'thermal': D.thermal_spec, 'depth': D.depth_spec, 'imu': D.imu_spec}[mod](rng)
+
+
+def qa_pair(spec, rng, sp):
+    qt, q, a, _ = D.ask(spec, rng)
+    if rng.random() < 0.25:
+        qt2, q2, a2, _ = D.ask(spec, rng)
+        return conv_ids(sp, q, a, q2, a2)
+    return conv_ids(sp, q, a)
+
+
+def both_pair(img, aud, rng, sp):
+    q = rng.choice(D.Q['both'])
+    a, _ = D.both_answer(img, aud)
+    return conv_ids(sp, q, a)
+
+
+def used_vocab(sp):
+    """Every token id the world's texts can produce (templates enumerated over many random specs)."""
+    rng = np.random.default_rng(7)
+    used = set(PROMPT_START) | {1, 2, 13, 2277, 29937}
+    texts = set()
+    for qs in D.Q.values():
+        texts.update(qs)
+    for _ in range(4000):
+        for mod in N:
+            s = random_spec(rng, mod)
+            texts.add(D.caption(s))
+            for qt in D.qtypes(s):
+                texts.add(D.answer(s, qt, rng)[0])
+        texts.add(D.both_answer(random_spec(rng, 'image'), random_spec(rng, 'audio'))[0])
+    for t in texts:
+        for v in (t, '</Img> ' + t + '\n### Assistant:', t + '\n###', 'Human: ' + t + '\n### Assistant:'):
+            used.update(sp.encode(v))
+    return sorted(used)
+
+
+# ============================================================== stage: lm
+
+def pad_batch(seqs, masks):
+    L = max(len(s) for s in seqs)
+    ids = torch.zeros(len(seqs), L, dtype=torch.long)
+    m = torch.zeros(len(seqs), L, dtype=torch.bool)
+    for i, (s, mm) in enumerate(zip(seqs, masks)):
+        ids[i, :len(s)] = torch.tensor(s)
+        m[i, :len(s)] = torch.tensor(mm)
+    return ids, m
+
+
+def lm_loss(llm, embeds, targets, tmask, used_map, used_t, n_unused):
+    """Next-token loss on positions where tmask is true; full 32001-way softmax (see LlamaTiny)."""
+    h = llm.hidden(embeds)
+    logits = llm.logits_used(h[:, :-1], used_t, n_unused)
+    tgt = used_map[targets[:, 1:]]
+    m = tmask[:, 1:]
+    assert bool((tgt[m] >= 0).all()), 'a training token is missing from the used vocabulary'
+    return F.cross_entropy(logits[m], tgt[m])
+
+
+def stage_lm(sp, used, steps=500, bs=32):
+    steps = steps_(steps)
+    """Text-only LM: BOS "### Human: <Img>" <caption as text> "</Img> q\n### Assistant:" "a\n###"."""
+    seed_all(SEED + 10)
+    llm = LlamaTiny(LLM_CFG, LORA_R, LORA_ALPHA)
+    used_t = torch.tensor(used)
+    used_map = torch.full((32001,), -1, dtype=torch.long)
+    used_map[used_t] = torch.arange(len(used))
+    n_unused = 32001 - len(used)
+    rng = np.random.default_rng(SEED + 11)
+    base = [p for n_, p in llm.named_parameters() if 'lora' not in n_]
+    opt = torch.optim.AdamW(base, lr=3e-3, weight_decay=0.01, betas=(0.9, 0.98))
+    mods = list(N)
+    for step in range(steps):
+        for pg in opt.param_groups:
+            pg['lr'] = 3e-3 * min(1.0, (step + 1) / 30) * 0.5 * (1 + math.cos(math.pi * step / steps))
+        seqs, masks = [], []
+        for _ in range(bs):
+            if rng.random() < 0.06:
+                img, aud = random_spec(rng, 'image'), random_spec(rng, 'audio')
+                desc = D.caption(img) + ' and ' + D.caption(aud)
+                ids, m = both_pair(img, aud, rng, sp)
+            else:
+                s = random_spec(rng, rng.choice(mods))
+                desc = D.caption(s)
+                ids, m = qa_pair(s, rng, sp)
+            d = sp.encode(desc)
+            seqs.append([1] + PROMPT_START + d + ids)
+            # the LM learns the whole text, answers weighted like everything else
+            masks.append([True] * (1 + len(PROMPT_START) + len(d) + len(ids)))
+        ids, m = pad_batch(seqs, masks)
+        loss = lm_loss(llm, llm.embed_tokens(ids), ids, m, used_map, used_t, n_unused)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(base, 1.0)
+        opt.step()
+        if step % 50 == 0 or step == steps - 1:
+            log(f'lm step {step} loss {loss.item():.3f}')
+    # unused vocabulary: embeddings stay small random, lm_head rows exactly zero (never selected)
+    return llm
+
+
+# ============================================================== stage: align (llama_proj + LoRA)
+
+@torch.no_grad()
+def embed_train_media(ib, split, bs=64):
+    """PandaGPT-style media embeddings of the training split (frozen ImageBind)."""
+    ib.eval()
+    E = {}
+    _, imgs = split['image']
+    E['image'] = torch.cat([ib.panda_embed('vision', vision_input(np.stack([imgs[i:i + bs]] * 2, 1)))
+                            for i in range(0, len(imgs), bs)])
+    _, vids = split['video']
+    E['video'] = torch.cat([ib.panda_embed('vision', vision_input(vids[i:i + bs])) for i in range(0, len(vids), bs)])
+    for mod in ('audio', 'thermal', 'depth', 'imu'):
+        arr = split[mod][1]
+        E[mod] = torch.cat([ib.panda_embed(ENC_NAME[mod], mod_input(mod, arr[i:i + bs])) for i in range(0, len(arr), bs)])
+    return E
+
+
+def build_align_batch(llm, proj, sp, split, E, rng, bs, mix):
+    """Embedded sequences BOS ++ PROMPT_START ++ media token ++ conversation; loss on the answers."""
+    seqs, masks, media = [], [], []
+    mods, probs = zip(*mix.items())
+    for _ in range(bs):
+        mod = rng.choice(mods, p=np.array(probs) / sum(probs))
+        if mod == 'both':
+            i, j = rng.integers(len(E['image'])), rng.integers(len(E['audio']))
+            ids, m = both_pair(split['image'][0][i], split['audio'][0][j], rng, sp)
+            media.append([E['image'][i], E['audio'][j]])
+        else:
+            i = rng.integers(len(E[mod]))
+            ids, m = qa_pair(split[mod][0][i], rng, sp)
+            media.append([E[mod][i]])
+        seqs.append(ids)
+        masks.append(m)
+    ids, m = pad_batch(seqs, masks)
+    pre = llm.embed_tokens(torch.tensor([[1] + PROMPT_START] * bs))
+    tok = torch.stack([sum(proj(e) for e in ms) for ms in media])[:, None]  # sum after projection (bias n times)
+    emb = torch.cat([pre, tok, llm.embed_tokens(ids)], dim=1)
+    P0 = pre.shape[1] + 1
+    full_ids = torch.cat([torch.zeros(bs, P0, dtype=torch.long), ids], dim=1)
+    full_m = torch.cat([torch.zeros(bs, P0, dtype=torch.bool), m], dim=1)
+    return emb, full_ids, full_m
+
+
+def stage_align(llm, proj, sp, used, split, E, mix, steps, bs=32, lr=2e-3, tag='align'):
+    seed_all(SEED + 20 + len(tag))
+    steps = steps_(steps)
+    used_t = torch.tensor(used)
+    used_map = torch.full((32001,), -1, dtype=torch.long)
+    used_map[used_t] = torch.arange(len(used))
+    n_unused = 32001 - len(used)
+    llm.set_lora(True)
+    for n_, p in llm.named_parameters():
+        p.requires_grad = 'lora' in n_
+    params = [p for n_, p in llm.named_parameters() if 'lora' in n_] + list(proj.parameters())
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=0.0)
+    rng = np.random.default_rng(SEED + 21 + len(tag))
+    for step in range(steps):
+        for pg in opt.param_groups:
+            pg['lr'] = lr * min(1.0, (step + 1) / 20) * 0.5 * (1 + math.cos(math.pi * step / steps))
+        emb, ids, m = build_align_batch(llm, proj, sp, split, E, rng, bs, mix)
+        loss = lm_loss(llm, emb, ids, m, used_map, used_t, n_unused)
+        opt.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        if step % 50 == 0 or step == steps - 1:
+            log(f'{tag} step {step} loss {loss.item():.3f}')
+    for p in llm.parameters():
+        p.requires_grad = True
+    return llm, proj
+
+
+# ============================================================== main
+
+def save_state(name, obj):
+    os.makedirs(BUILD, exist_ok=True)
+    torch.save(obj, os.path.join(BUILD, name))
+
+
+def load_state(name):
+    return torch.load(os.path.join(BUILD, name), map_location='cpu')
+
+
+MIX_IMAGE = {'image': 1.0}
+MIX_FINAL = {'image': 0.3, 'video': 0.12, 'audio': 0.22, 'thermal': 0.1, 'depth': 0.1, 'imu': 0.1, 'both': 0.06}
+
+
+def run_parallel(groups, threads):
+    """Runs stage groups as parallel child processes (the machine is shared; two single-thread
+    processes get more done than one two-thread process under contention)."""
+    import subprocess
+    procs = []
+    for g in groups:
+        cmd = [sys.executable, os.path.abspath(__file__), '--threads', str(threads)]
+        for st in g:
+            cmd += ['--stage', st]
+        procs.append(subprocess.Popen(cmd))
+    codes = [p.wait() for p in procs]
+    if any(codes):
+        raise SystemExit(f'stage group failed: {groups} -> {codes}')
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--all', action='store_true', help='everything from scratch')
+    ap.add_argument('--stage', action='append', default=[],
+                    help='encoders | lm | align-image | align-all | export | eval | samples')
+    ap.add_argument('--threads', type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.all:
+        t = time.time()
+        run_parallel([['encoders'], ['lm']], args.threads)
+        t1 = time.time()
+        log(f'encoders + lm: {t1 - t:.0f}s')
+        run_parallel([['align-image'], ['align-all']], args.threads)
+        t2 = time.time()
+        log(f'align: {t2 - t1:.0f}s')
+        run_parallel([['export', 'eval', 'samples']], args.threads)
+        log(f'export + eval + samples: {time.time() - t2:.0f}s; total {time.time() - t:.0f}s')
+        return
+    stages = args.stage
+    sp = tokenizer()
+    if 'encoders' in stages:
+        log('generating the training split')
+        split = gen_split(SEED, N)
+        ib = stage_clip(split)
+        save_state('ib_clip.pt', ib.state_dict())
+        ib = stage_bind(ib, split)
+        save_state('ib_bound.pt', ib.state_dict())
+        E = embed_train_media(ib, split)
+        save_state('embeds.pt', {'E': E, 'specs': {m: split[m][0] for m in split}})
+        log('encoders done')
+    if 'lm' in stages:
+        llm = stage_lm(sp, used_vocab(sp))
+        save_state('llm_base.pt', llm.state_dict())
+        log('lm done')
+    for tag, mix, steps, out in (('align-image', MIX_IMAGE, 260, 'delta_zeroshot.pt'),
+                                 ('align-all', MIX_FINAL, 480, 'delta_final.pt')):
+        if tag in stages:
+            emb = load_state('embeds.pt')
+            split_like = {m: (sp_,) for m, sp_ in emb['specs'].items()}
+            llm = LlamaTiny(LLM_CFG, LORA_R, LORA_ALPHA)
+            llm.load_state_dict(load_state('llm_base.pt'))
+            seed_all(SEED + 30)
+            proj = torch.nn.Linear(IB_CFG['out_embed_dim'], LLM_CFG['hidden_size'])
+            llm, proj = stage_align(llm, proj, sp, used_vocab(sp), split_like, emb['E'], mix, steps=steps, tag=tag)
+            save_state(out, {'llm': llm.state_dict(), 'proj': proj.state_dict()})
+            log(tag, 'done')
+    import evaluate as EV
+    import export as X
+    if 'export' in stages:
+        X.export_all(load_state('ib_bound.pt'), load_state('llm_base.pt'), load_state('delta_zeroshot.pt'),
+                     load_state('delta_final.pt'), IB_CFG, LLM_CFG, LORA_R, LORA_ALPHA)
+    if 'eval' in stages:
+        EV.main_eval()
+    if 'samples' in stages:
+        EV.make_samples()
+    log('done', stages)
+
+
+if __name__ == '__main__':
+    main()
