@@ -101,6 +101,30 @@ const harness = {
     const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('bundle');
     return run(createFolderSource(dir), o);
   },
+  /** Timings (ms) for the throughput bench: download, cached prepare, readFile, readBlob, verify. */
+  async bench(base: string, bigPath: string, chunkSize: number) {
+    const store = createModelStore({ chunkSize });
+    const t = () => performance.now();
+    let t0 = t();
+    const b = await store.prepare(createUrlSource(base));
+    const download = t() - t0;
+    t0 = t();
+    await store.prepare(createUrlSource(base));
+    const cachedPrepare = t() - t0;
+    t0 = t();
+    const bytes = await b.readFile(bigPath);
+    const readFile = t() - t0;
+    t0 = t();
+    const blob = await b.readBlob(bigPath);
+    const readBlob = t() - t0;
+    t0 = t();
+    const viaBlob = await blob.arrayBuffer();
+    const blobArrayBuffer = t() - t0;
+    t0 = t();
+    const ok = await store.verify(b.id);
+    const verify = t() - t0;
+    return { download, cachedPrepare, readFile, readBlob, blobArrayBuffer, verify, ok, size: bytes.length, blobSize: viaBlob.byteLength };
+  },
   async open(id: string) {
     try {
       const b = await createModelStore().open(id);

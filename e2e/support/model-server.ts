@@ -27,6 +27,8 @@ export interface Switches {
   missing?: string[];
   /** Serve this text instead of the file for these paths. */
   replace?: Record<string, string>;
+  /** Never answer requests for these paths (a stalled server / lie-fi). */
+  stall?: string[];
   /** Limit the response rate (bytes per second) for every file. */
   bytesPerSecond?: number;
 }
@@ -66,6 +68,10 @@ export async function startModelServer(root: string, headers: Record<string, str
       return 204;
     }
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (switches.stall?.includes(path)) {
+      await new Promise((r) => req.socket.once('close', r));
+      return 0;
+    }
     const file = normalize(join(root, path.endsWith('/') ? path + 'index.html' : path));
     if (!file.startsWith(normalize(root) + sep) || switches.missing?.includes(path)) {
       res.writeHead(404).end('not found');
@@ -109,10 +115,13 @@ export async function startModelServer(root: string, headers: Record<string, str
     const step = 64 * 1024;
     for (let off = 0; off < body.length; off += step) {
       if (off >= limit) {
-        // Let the bytes sent so far reach the page, then close the connection mid-body (FIN, not
-        // RST: a reset makes the kernel drop unread bytes, so the cut point would be random).
+        // Close the connection mid-body after flushing what was written: end() sends the queued
+        // bytes then FIN (destroy() would drop queued bytes, and a RST makes the client's kernel
+        // drop unread ones, so the cut point would depend on machine load).
+        // Chromium drops bytes it has not handed to the page yet when the body ends short, so
+        // give the page a moment to read first; tests must still not rely on an exact cut point.
         await sleep(300);
-        res.socket?.destroy();
+        await new Promise<void>((r) => (res.socket ? res.socket.end(r) : r()));
         return status;
       }
       const piece = body.subarray(off, Math.min(body.length, off + step, limit === Infinity ? Infinity : limit));

@@ -19,12 +19,35 @@ export interface ModelStoreOptions {
   dbName?: string;
   /** Bytes per stored chunk; a multiple of 64 (default 16 MiB). Existing files keep theirs. */
   chunkSize?: number;
+  /** When a complete copy is cached, give up revalidating manifest.json after this long (default 5000 ms). */
+  manifestTimeoutMs?: number;
   /** Minimum ms between progress events (default 100). */
   progressIntervalMs?: number;
   now?: () => number;
 }
 
 const isOffline = (e: unknown) => e instanceof PandaError && e.code === 'DOWNLOAD_FAILED' && e.details.retryable === true;
+
+/** `fn` with a signal that also aborts after `ms`; the timeout surfaces as a retryable DOWNLOAD_FAILED. */
+async function withTimeout<T>(ms: number, outer: AbortSignal | undefined, fn: (s: AbortSignal) => Promise<T>): Promise<T> {
+  const ctrl = new AbortController();
+  const onAbort = () => ctrl.abort(outer?.reason);
+  outer?.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    ctrl.abort();
+  }, ms);
+  try {
+    return await fn(ctrl.signal);
+  } catch (e) {
+    if (timedOut) throw new PandaError('DOWNLOAD_FAILED', `The server did not answer within ${ms / 1000} s.`, { retryable: true, network: true });
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onAbort);
+  }
+}
 
 /** Run `fn` under a Web Lock when the browser has them (all current ones do); else directly. */
 async function withLock<T>(name: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
@@ -44,6 +67,7 @@ export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
   checkChunkSize(chunkSize);
   const now = opts.now ?? (() => performance.now());
   const interval = opts.progressIntervalMs ?? 100;
+  const manifestTimeout = opts.manifestTimeoutMs ?? 5000;
 
   async function touch(r: BundleRecord): Promise<void> {
     r.lastUsed = Date.now();
@@ -78,11 +102,12 @@ export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
     throwIfAborted(o.signal);
 
     let text: string;
+    const cached = source.knownId ? await db.getBundle(source.knownId) : undefined;
     try {
-      text = await source.readManifest(o.signal);
+      // With a cached copy, a server that does not answer soon (lie-fi) must not hold the app up.
+      text = cached?.manifestText ? await withTimeout(manifestTimeout, o.signal, (s) => source.readManifest(s)) : await source.readManifest(o.signal);
     } catch (e) {
-      // Offline (or server down): a complete cached copy lets the app start anyway.
-      const cached = source.knownId ? await db.getBundle(source.knownId) : undefined;
+      // Offline, server down or too slow: a complete cached copy lets the app start anyway.
       if (isOffline(e) && cached?.manifestText) {
         emit({ type: 'notice', code: 'OFFLINE_USING_CACHE', message: `Could not check ${source.label} for updates (${(e as Error).message}); using the cached copy.` });
         return open(cached.id);

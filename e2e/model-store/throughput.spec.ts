@@ -1,0 +1,49 @@
+/**
+ * Throughput numbers (not a pass/fail test of speed): run with
+ *   MODEL_STORE_BENCH=1 npx playwright test -c e2e/model-store/playwright.config.ts throughput
+ * Prints download / cached-prepare / read / verify timings for a bundle with one large file.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { startModelServer } from '../support/model-server';
+import { writeSyntheticBundle } from '../support/synthetic-bundle';
+import { buildHarness, ISOLATION_HEADERS } from './build-harness';
+
+test('model store throughput', async ({ page }) => {
+  test.skip(!process.env.MODEL_STORE_BENCH, 'set MODEL_STORE_BENCH=1 to run');
+  test.setTimeout(600_000);
+  const MiB = 1024 * 1024;
+  const bigMiB = Number(process.env.MODEL_STORE_BENCH_MIB ?? 256);
+  const root = mkdtempSync(join(tmpdir(), 'model-store-bench-'));
+  const B = writeSyntheticBundle(join(root, 'b'), 'bench', bigMiB * MiB);
+  const server = await startModelServer(root);
+  await buildHarness(join(root, 'dist'));
+  const app = await startModelServer(join(root, 'dist'), ISOLATION_HEADERS);
+  try {
+    await page.goto(`${app.origin}/harness.html`);
+    await expect(page.locator('body')).toHaveAttribute('data-ready', '1');
+    const r = await page.evaluate(([u, p, c]) => window.harness.bench(u, p, c), [`${server.origin}/b/`, 'onnx/decoder.onnx.data', 16 * MiB] as const);
+    const total = Object.values(B.files).reduce((s, f) => s + f.size, 0) / MiB;
+    const rate = (mib: number, ms: number) => `${(mib / (ms / 1000)).toFixed(0)} MiB/s`;
+    console.log(
+      JSON.stringify({
+        bundleMiB: +total.toFixed(1),
+        download: `${r.download.toFixed(0)} ms (${rate(total, r.download)}, incl. sha256 + IndexedDB writes)`,
+        cachedPrepare: `${r.cachedPrepare.toFixed(0)} ms`,
+        readFile: `${r.readFile.toFixed(0)} ms (${rate(bigMiB, r.readFile)})`,
+        readBlob: `${r.readBlob.toFixed(0)} ms`,
+        blobArrayBuffer: `${r.blobArrayBuffer.toFixed(0)} ms`,
+        verify: `${r.verify.toFixed(0)} ms (${rate(total, r.verify)})`,
+      }),
+    );
+    expect(r.ok).toBe(true);
+    expect(r.size).toBe(bigMiB * MiB);
+    expect(r.blobSize).toBe(bigMiB * MiB);
+  } finally {
+    await server.close();
+    await app.close();
+    rmSync(root, { recursive: true, force: true });
+  }
+});
