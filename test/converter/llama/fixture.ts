@@ -93,6 +93,15 @@ export function klFromLogits(p: Float32Array, q: Float32Array): number {
 
 type Kv = Record<string, ort.Tensor>;
 
+/** The parts of onnxruntime-node / onnxruntime-web the runner needs (their Tensor classes differ). */
+export interface RunnerOrt {
+  Tensor: typeof ort.Tensor;
+  create(dir: string, file: string, externalData: string[]): Promise<ort.InferenceSession>;
+}
+
+// One thread: the graphs are tiny, and the test machine is shared.
+export const NODE_CPU: RunnerOrt = { Tensor: ort.Tensor, create: (dir, file) => ort.InferenceSession.create(join(dir, file), { intraOpNumThreads: 1, interOpNumThreads: 1 }) };
+
 export class DecoderRunner {
   private past: Kv = {};
   private total = 0;
@@ -102,19 +111,19 @@ export class DecoderRunner {
     readonly variant: DecoderVariant,
     private readonly session: ort.InferenceSession,
     private readonly embed: Float32Array,
+    private readonly rt: RunnerOrt,
   ) {}
 
   /** `decoderDir` overrides where the decoder file lives (a graph built outside the bundle). */
-  static async open(dir: string, manifest: BundleManifest, format: WeightFormat, decoderDir = dir): Promise<DecoderRunner> {
+  static async open(dir: string, manifest: BundleManifest, format: WeightFormat, decoderDir = dir, rt: RunnerOrt = NODE_CPU): Promise<DecoderRunner> {
     const variant = manifest.llm.decoders.find((d) => d.format === format);
     if (!variant) throw new Error(`bundle has no ${format} decoder`);
-    // One thread: the graphs are tiny, and the test machine is shared.
-    const session = await ort.InferenceSession.create(join(decoderDir, variant.file), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const session = await rt.create(decoderDir, variant.file, variant.externalData);
     const ref = manifest.llm.embedTokens;
     const raw = readFileSync(join(dir, ref.file));
     const ab = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);
     const embed = ref.dtype === 'float32' ? new Float32Array(ab) : Float32Array.from(new Uint16Array(ab), f16BitsToF32);
-    return new DecoderRunner(manifest, variant, session, embed);
+    return new DecoderRunner(manifest, variant, session, embed, rt);
   }
 
   get hidden(): number {
@@ -126,7 +135,7 @@ export class DecoderRunner {
   }
 
   private floatTensor(data: Float32Array, dims: number[]): ort.Tensor {
-    return this.variant.ioDtype === 'float16' ? new ort.Tensor('float16', toF16(data), dims) : new ort.Tensor('float32', data, dims);
+    return this.variant.ioDtype === 'float16' ? new this.rt.Tensor('float16', toF16(data), dims) : new this.rt.Tensor('float32', data, dims);
   }
 
   reset(): void {
@@ -151,7 +160,7 @@ export class DecoderRunner {
     const S = embeds.length / this.hidden;
     const feeds: Kv = {
       [io.inputsEmbeds]: this.floatTensor(embeds, [1, S, this.hidden]),
-      [io.attentionMask]: new ort.Tensor('int64', mask ? BigInt64Array.from(mask, BigInt) : new BigInt64Array(this.total + S).fill(1n), [1, this.total + S]),
+      [io.attentionMask]: new this.rt.Tensor('int64', mask ? BigInt64Array.from(mask, BigInt) : new BigInt64Array(this.total + S).fill(1n), [1, this.total + S]),
     };
     for (let i = 0; i < numLayers; i++) {
       for (const [pastT, presentT] of [
