@@ -2,9 +2,11 @@
  * Which decoder variants a `--quant` choice writes, and for which backends (measured; see the
  * converter README section in the report and shared/spec/web-runtime.md):
  *
- * - q4 (MatMulNBits, fp32 activations): smallest download; fast on WebGPU and the native CPU EP.
- *   The wasm EP dequantises MatMulNBits on every call (~14× slower than fp32 for 1-row decode), so
- *   when the fp32 decoder is small enough for the wasm heap (< 2 GB) an fp32 copy is written for wasm.
+ * - q4 (MatMulNBits, fp32 activations, fp32 lm_head): smallest download; fast on WebGPU and the
+ *   native CPU EP. The wasm EP dequantises MatMulNBits on every call: one 7B-shaped layer (H 4096,
+ *   I 11008), 1-token decode with 64 cached positions, took 4.5 s q4 vs 0.9 s fp32 on wasm (1 thread)
+ *   but 73 ms q4 vs 188 ms fp32 on the CPU EP (min of 10, busy 2-core machine; /tmp bench in the
+ *   converter report). So when the fp32 decoder fits the wasm heap (< 2 GB) an fp32 copy is written for wasm.
  * - fp16 (fp16 weights AND fp16 activations; RMSNorm variance and softmax in fp32 like HF): WebGPU
  *   with `shader-f16` only (SwiftShader and many adapters lack it; the wasm EP has no fp16 kernels).
  *   onnxruntime-node's CPU EP runs it through inserted casts (slow, for tests). Same fp32 copy for wasm.
