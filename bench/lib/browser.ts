@@ -1,0 +1,107 @@
+/**
+ * One Vite dev server (no HMR, no file watching: the e2e harness semantics of PANDAGPT_E2E=1) and
+ * one headless Chromium per bench run. Bench bundles are served raw from bench/.work/ under
+ * /bench-work/, by a tiny middleware (no Vite transforms, no gzip relabelling). The page is
+ * cross-origin isolated (COOP/COEP from vite.config.ts) so the wasm EP can use 2 threads.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { join, normalize, resolve, sep } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createServer, type Plugin, type ViteDevServer } from 'vite';
+import { chromiumArgs } from '../../playwright.config';
+
+export interface BenchBrowser {
+  /** e.g. http://127.0.0.1:41234 */
+  origin: string;
+  /** URL prefix of bench/.work/ (ends with '/'). */
+  workUrl: string;
+  chromiumVersion: string;
+  /** A fresh page at bench/browser/<page> with status 'ready' (fresh page = fresh wasm heap and thread count). */
+  open(page?: string): Promise<Page>;
+  close(): Promise<void>;
+}
+
+const WORK_PREFIX = '/bench-work/';
+
+function serveWork(workDir: string): Plugin {
+  const root = resolve(workDir);
+  return {
+    name: 'bench-work-files',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const url = req.url?.split('?')[0] ?? '';
+        if (!url.startsWith(WORK_PREFIX)) return next();
+        const file = normalize(join(root, decodeURIComponent(url.slice(WORK_PREFIX.length))));
+        if (!file.startsWith(root + sep)) {
+          res.statusCode = 403;
+          return res.end();
+        }
+        let size: number;
+        try {
+          const st = statSync(file);
+          if (!st.isFile()) throw new Error('not a file');
+          size = st.size;
+        } catch {
+          res.statusCode = 404;
+          return res.end();
+        }
+        res.setHeader('Content-Length', size);
+        res.setHeader('Content-Type', 'application/octet-stream');
+        res.setHeader('Cache-Control', 'no-store');
+        createReadStream(file).pipe(res);
+      });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createNetServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+export async function startBenchBrowser(root: string, workDir: string): Promise<BenchBrowser> {
+  // vite.config.ts reads this to pick the harness server settings (headers, no HMR, no watch).
+  process.env.PANDAGPT_E2E = '1';
+  const port = await freePort();
+  const server: ViteDevServer = await createServer({
+    root,
+    configFile: join(root, 'vite.config.ts'),
+    logLevel: 'warn',
+    clearScreen: false,
+    plugins: [serveWork(workDir)],
+    optimizeDeps: { entries: ['bench/browser/*.html'] },
+    server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null },
+  });
+  await server.listen();
+  const origin = `http://127.0.0.1:${port}`;
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs, headless: true });
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
+  return {
+    origin,
+    workUrl: `${origin}${WORK_PREFIX}`,
+    chromiumVersion: browser.version(),
+    async open(page = 'harness.html') {
+      const p = await browser.newPage();
+      p.on('pageerror', (e) => process.stderr.write(`[page] ${e.message}\n`));
+      await p.goto(`${origin}/bench/browser/${page}`);
+      await p.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', undefined, { timeout: 120_000 });
+      return p;
+    },
+    async close() {
+      await browser.close().catch(() => {});
+      await server.close();
+    },
+  };
+}
