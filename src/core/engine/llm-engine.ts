@@ -39,6 +39,8 @@ const now = (): number => performance.now();
 export class LlmEngine {
   private cache: KvCache;
   private busy = false;
+  /** Time spent inside session.run since the last reset (for the per-token overhead figure). */
+  private sessionRunMs = 0;
 
   private constructor(
     private readonly ort: OrtModule,
@@ -134,24 +136,15 @@ export class LlmEngine {
     const stream = this.tokenizer.createStreamDecoder();
     let streamed = '';
     let stopReason: StopReason = 'length';
-    let runMs = 0;
-    let prefillMs = 0;
     let ttft = 0;
-    let decodeStart = 0;
-
-    const step = async (newItems: PromptItem[]): Promise<Float32Array> => {
-      const s = now();
-      const logits = await this.forward(newItems, media?.vector ?? null);
-      const dt = now() - s;
-      runMs += dt;
-      return logits;
-    };
+    const step = (newItems: PromptItem[]): Promise<Float32Array> => this.forward(newItems, media?.vector ?? null);
 
     throwIfAborted(signal);
+    const prefillStart = now();
     let logits = await step(items.slice(reuse));
-    prefillMs = runMs;
-    const overheadStart = runMs;
-    decodeStart = now();
+    const prefillMs = now() - prefillStart;
+    this.sessionRunMs = 0;
+    const decodeStart = now();
     while (tokens.length < maxNew) {
       const id = sampleToken(logits, params, rng);
       tokens.push(id);
@@ -184,7 +177,7 @@ export class LlmEngine {
       onToken?.({ tokenId: -1, delta: tail, text: streamed });
     }
     const decodeMs = now() - decodeStart;
-    const decodeRuns = runMs - overheadStart;
+    const decodeRuns = this.sessionRunMs;
     const text = this.finalText(tokens, stopReason);
     const n = tokens.length;
     return {
@@ -238,7 +231,9 @@ export class LlmEngine {
       [io.attentionMask]: new this.ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
       ...this.cache.feeds(),
     };
+    const runStart = now();
     const out = await this.session.run(feeds);
+    this.sessionRunMs += now() - runStart;
     const logitsT = out[io.logits];
     if (!logitsT) throw new PandaError('INTERNAL', `decoder did not return "${io.logits}"`);
     const logits = await toF32(logitsT);
