@@ -14,7 +14,7 @@ const tsx = (args: string[]) => execFileSync('npx', ['tsx', ...args], { encoding
 
 beforeAll(() => {
   bundle = join(mkdtempSync(join(tmpdir(), 'embed-cli-')), 'bundle');
-  tsx(['cli/convert.ts', '--vicuna', join(FIXTURE, 'vicuna'), '--delta', join(FIXTURE, 'pandagpt/pytorch_model.pt'), '--out', bundle, '--quant', 'fp32', '--imagebind', join(FIXTURE, 'imagebind/imagebind.pth'), '--imagebind-config', join(FIXTURE, 'imagebind/config.json')]);
+  tsx(['cli/convert.ts', '--vicuna', join(FIXTURE, 'vicuna'), '--delta', join(FIXTURE, 'pandagpt/pytorch_model.pt'), '--out', bundle, '--quant', 'fp32', '--imagebind', join(FIXTURE, 'imagebind/imagebind.pth'), '--imagebind-config', join(FIXTURE, 'imagebind/config.json'), '--imagebind-quant', 'fp32']);
 });
 
 describe('npm run embed', () => {
