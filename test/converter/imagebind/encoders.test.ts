@@ -73,6 +73,16 @@ describe('ImageBind fp32 graphs vs the reference head outputs', () => {
     expect(maxAbsDiff(a, withEot)).toBeGreaterThan(1e-3);
   });
 
+  it('image graph (folded Conv3d) = video graph on the image repeated to 2 frames (PadIm2Video)', async () => {
+    const x = inputRows(MEDIA.find((m) => m.kind === 'image')!);
+    const plane = 224 * 224;
+    const twice = new Float32Array(2 * x.data.length);
+    for (let c = 0; c < 3; c++) for (let t = 0; t < 2; t++) twice.set(x.data.subarray(c * plane, (c + 1) * plane), (c * 2 + t) * plane);
+    const a = await runHead('image', x.data, [1, 3, 224, 224]);
+    const b = await runHead('video', twice, [1, 3, 2, 224, 224]);
+    expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-5);
+  });
+
   it('video: the two temporal slices are not folded (swapping frames changes the output)', async () => {
     const item = MEDIA.find((m) => m.kind === 'video')!;
     const x = inputRows(item);
