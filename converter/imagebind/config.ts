@@ -33,8 +33,8 @@ export function headsFromKwargs(kwargs: Record<string, unknown>): ImageBindHeads
   return out;
 }
 
-export async function readImageBindHeads(configPath?: string): Promise<ImageBindHeads> {
-  if (!configPath) return { ...IMAGEBIND_HUGE_HEADS };
+/** Reads the kwargs object of a config file (`{ constructor_kwargs }` or the kwargs themselves). */
+async function readKwargs(configPath: string): Promise<Record<string, unknown>> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(configPath, 'utf8'));
@@ -42,6 +42,17 @@ export async function readImageBindHeads(configPath?: string): Promise<ImageBind
     throw new PandaError('CONVERT_FAILED', `Cannot read the ImageBind config ${configPath}: ${(e as Error).message}. Pass a JSON file with "constructor_kwargs" (like the fixture's config.json) or omit it for ImageBind-Huge.`);
   }
   const obj = raw as Record<string, unknown>;
-  const kwargs = (typeof obj.constructor_kwargs === 'object' && obj.constructor_kwargs !== null ? obj.constructor_kwargs : obj) as Record<string, unknown>;
-  return headsFromKwargs(kwargs);
+  return (typeof obj.constructor_kwargs === 'object' && obj.constructor_kwargs !== null ? obj.constructor_kwargs : obj) as Record<string, unknown>;
+}
+
+export async function readImageBindHeads(configPath?: string): Promise<ImageBindHeads> {
+  return configPath ? headsFromKwargs(await readKwargs(configPath)) : { ...IMAGEBIND_HUGE_HEADS };
+}
+
+/** ImageBind's audio conv stride (`audio_stride`, default 10). */
+export async function readAudioStride(configPath?: string): Promise<number> {
+  const v = configPath ? (await readKwargs(configPath)).audio_stride : undefined;
+  if (v === undefined) return 10;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new PandaError('CONVERT_FAILED', `ImageBind config: audio_stride must be a positive integer, got ${JSON.stringify(v)}.`);
+  return v;
 }

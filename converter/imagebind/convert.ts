@@ -9,7 +9,7 @@ import { openCheckpoint } from '../checkpoint';
 import type { TensorSource } from '../checkpoint/types';
 import { FileExternalDataSink } from '../onnx/external-data';
 import type { EncoderPart, EncoderVariant, ImageBindSection } from '../../src/core/manifest';
-import { readImageBindHeads, type ImageBindHeads } from './config';
+import { readAudioStride, readImageBindHeads, type ImageBindHeads } from './config';
 import { buildEncoderGraph, ENCODER_INPUTS, ENCODER_OUTPUT, TRUNK_OF, type EncoderKind } from './encoders';
 import { FORMAT_BACKENDS, formatsFor } from './formats';
 import { postprocessFor } from './postprocess';
@@ -36,16 +36,17 @@ export interface ConvertImageBindOptions {
 
 export async function convertImageBind(opts: ConvertImageBindOptions): Promise<{ section: ImageBindSection }> {
   const heads = await readImageBindHeads(opts.config);
+  const audioStride = await readAudioStride(opts.config);
   const src = opts.source ?? (await openCheckpoint(opts.checkpoint));
   try {
     await mkdir(opts.outDir, { recursive: true });
-    return await convertFromSource(src, heads, opts);
+    return await convertFromSource(src, heads, audioStride, opts);
   } finally {
     if (!opts.source) await src.close();
   }
 }
 
-async function convertFromSource(src: TensorSource, heads: ImageBindHeads, opts: ConvertImageBindOptions): Promise<{ section: ImageBindSection }> {
+async function convertFromSource(src: TensorSource, heads: ImageBindHeads, audioStride: number, opts: ConvertImageBindOptions): Promise<{ section: ImageBindSection }> {
   const w = new Weights(src);
   const kinds = (opts.modalities ?? ENCODER_KINDS).filter((k) => w.has(`modality_heads.${TRUNK_OF[k]}.0.weight`) || w.has(`modality_heads.${TRUNK_OF[k]}.proj.0.weight`));
   const encoders: ImageBindSection['encoders'] = {};
@@ -56,7 +57,7 @@ async function convertFromSource(src: TensorSource, heads: ImageBindHeads, opts:
       const file = `imagebind-${kind}-${format}.onnx`;
       opts.onProgress?.(`ImageBind ${kind} (${format}) → ${file}`);
       const sink = new FileExternalDataSink(opts.outDir, file);
-      const built = await buildEncoderGraph({ kind, weights: w, heads, linear: format, sink });
+      const built = await buildEncoderGraph({ kind, weights: w, heads, linear: format, audioStride, sink });
       sink.close();
       await writeFile(join(opts.outDir, file), built.graph.toModelBytes({ docString: `ImageBind ${kind} encoder, ${format} weights, raw head output` }));
       outDim = built.outDim;

@@ -69,11 +69,11 @@ export async function buildEncoderGraph(o: EncoderBuildOptions): Promise<{ graph
       case 'video':
         return makeVisionStem(c, x, o.kind === 'video');
       case 'audio':
-        return makePatchStem(c, x, 'audio', o.audioStride ?? 10);
+        return makePatchStem(c, x, 'audio', o.audioStride ?? 10, [128, 204]);
       case 'depth':
       case 'thermal': {
         const [, , k] = c.w.shape(`modality_preprocessors.${o.kind}.${o.kind === 'depth' ? 'depth' : 'rgbt'}_stem.proj.weight`) as number[];
-        return makePatchStem(c, x, o.kind, k!);
+        return makePatchStem(c, x, o.kind, k!, [224, 224]);
       }
       case 'imu':
         return makeImuStem(c, x, 6, 2000);

@@ -3,6 +3,7 @@
  * and positional embedding added. No Conv3d reaches the browser (the WebGPU EP has none).
  */
 import type { Graph } from '../onnx/graph';
+import { PandaError } from '../../src/core/errors';
 import { makeClsAndPos, makeLayerNorm, type BuildCtx } from './layers';
 
 const PRE = 'modality_preprocessors';
@@ -56,7 +57,7 @@ export function makeVisionStem(c: BuildCtx, x: string, video: boolean): string {
  * Audio / depth / thermal stem (PatchEmbedGeneric with a stem LayerNorm, torch default eps 1e-5):
  *   x (N,1,H,W) ─► Conv2d(k, stride) ─► (N,D,gh,gw) ─► (N,P,D) ─► LN(1e-5) ─► [CLS] + pos ─►
  */
-export function makePatchStem(c: BuildCtx, x: string, modality: 'audio' | 'depth' | 'thermal', stride: number): string {
+export function makePatchStem(c: BuildCtx, x: string, modality: 'audio' | 'depth' | 'thermal', stride: number, size: [number, number]): string {
   const { g } = c;
   const stem = modality === 'depth' ? 'depth_stem' : 'rgbt_stem';
   const p = `${PRE}.${modality}`;
@@ -65,6 +66,10 @@ export function makePatchStem(c: BuildCtx, x: string, modality: 'audio' | 'depth
   const tokens = flattenPatches(g, conv(g, x, w, [kh, kw], [stride, stride]), dim);
   const normed = makeLayerNorm(c, tokens, `${p}.${stem}.norm_layer`, dim, 1e-5);
   const numPatches = c.w.shape(`${p}.pos_embedding_helper.pos_embed`)[1]! - 1;
+  const grid = (Math.floor((size[0] - kh) / stride) + 1) * (Math.floor((size[1] - kw) / stride) + 1);
+  if (grid !== numPatches) {
+    throw new PandaError('CONVERT_FAILED', `ImageBind ${modality}: kernel ${kh}, stride ${stride} on ${size.join('×')} gives ${grid} patches but pos_embed has ${numPatches}; check the stride (audio_stride) in --imagebind-config.`);
+  }
   return makeClsAndPos(c, normed, `${p}.cls_token`, `${p}.pos_embedding_helper.pos_embed`, numPatches, dim);
 }
 

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../../converter/checkpoint';
 import type { TensorSource } from '../../../converter/checkpoint/types';
-import { IMAGEBIND_HUGE_HEADS, readImageBindHeads } from '../../../converter/imagebind/config';
+import { IMAGEBIND_HUGE_HEADS, readAudioStride, readImageBindHeads } from '../../../converter/imagebind/config';
 import { buildEncoderGraph } from '../../../converter/imagebind/encoders';
 import { formatsFor } from '../../../converter/imagebind/formats';
 import { quantizeQ4, quantizeQ8 } from '../../../converter/imagebind/quantize';
@@ -23,6 +23,8 @@ describe('ImageBind converter configuration and checks', () => {
   it('reads head counts from the fixture config (constructor_kwargs) and defaults to ImageBind-Huge', async () => {
     expect(await readImageBindHeads(CONFIG)).toEqual({ vision: 4, text: 2, audio: 4, depth: 2, thermal: 4, imu: 2 });
     expect(await readImageBindHeads()).toEqual({ vision: 16, text: 16, audio: 12, depth: 8, thermal: 12, imu: 8 });
+    expect(await readAudioStride(CONFIG)).toBe(10);
+    expect(await readAudioStride()).toBe(10);
     const dir = mkdtempSync(join(tmpdir(), 'ib-cfg-'));
     writeFileSync(join(dir, 'kw.json'), JSON.stringify({ vision_num_heads: 8 }));
     expect((await readImageBindHeads(join(dir, 'kw.json'))).vision).toBe(8);
@@ -51,6 +53,7 @@ describe('ImageBind converter configuration and checks', () => {
       const wrong: TensorSource = { ...base, info: (n) => (n === 'modality_heads.depth.0.bias' ? { ...src.info(n), shape: [33] } : src.info(n)) };
       await expect(buildEncoderGraph({ kind: 'depth', weights: new Weights(wrong), heads: await readImageBindHeads(CONFIG), linear: 'fp32' })).rejects.toMatchObject({ code: 'CHECKPOINT_SHAPE_MISMATCH' });
       await expect(buildEncoderGraph({ kind: 'depth', weights: new Weights(src), heads: { ...IMAGEBIND_HUGE_HEADS, depth: 5 }, linear: 'fp32' })).rejects.toMatchObject({ code: 'CONVERT_FAILED' });
+      await expect(buildEncoderGraph({ kind: 'audio', weights: new Weights(src), heads: await readImageBindHeads(CONFIG), linear: 'fp32', audioStride: 16 })).rejects.toThrow(/gives 96 patches but pos_embed has 228/);
     } finally {
       await src.close();
     }
