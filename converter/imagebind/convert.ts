@@ -14,6 +14,7 @@ import { buildEncoderGraph, ENCODER_INPUTS, ENCODER_OUTPUT, TRUNK_OF, type Encod
 import { FORMAT_BACKENDS, formatsFor } from './formats';
 import { postprocessFor } from './postprocess';
 import { Weights } from './weights';
+import { PandaError } from '../../src/core/errors';
 
 export const ENCODER_KINDS: readonly EncoderKind[] = ['image', 'video', 'audio', 'thermal', 'depth', 'imu', 'text'];
 export const BPE_FILE = 'imagebind-bpe_simple_vocab_16e6.txt.gz';
@@ -72,6 +73,13 @@ async function convertFromSource(src: TensorSource, heads: ImageBindHeads, audio
       postprocess: await postprocessFor(kind, w),
     };
     encoders[kind] = part;
+  }
+  // Every tensor of a converted encoder must have reached a graph (or the postprocess): a key left
+  // over means a parameter the graphs silently drop.
+  const trunks = new Set(kinds.map((k) => TRUNK_OF[k]));
+  const unused = src.list().map((t) => t.name).filter((n) => trunks.has(n.split('.')[1] as never) && !w.used.has(n));
+  if (unused.length) {
+    throw new PandaError('CONVERT_FAILED', `The ImageBind checkpoint has tensors this converter does not use: ${unused.slice(0, 5).join(', ')}${unused.length > 5 ? ` (+${unused.length - 5})` : ''}. Is it a different ImageBind variant?`, { unused });
   }
   const section: ImageBindSection = { outDim, encoders };
   const bpe = opts.bpe ?? join(dirname(opts.checkpoint), 'bpe_simple_vocab_16e6.txt.gz');

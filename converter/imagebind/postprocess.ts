@@ -22,7 +22,9 @@ export async function postprocessFor(kind: EncoderKind, w: Weights): Promise<Enc
     case 'video':
       return { normalize: true, scale: 1, clipMean: true };
     case 'audio':
-      // PandaGPT's vendored ImageBind applies only Normalize for audio: the ×20 is skipped (§2.4).
+      // PandaGPT's vendored ImageBind applies only Normalize for audio: the stored ×20 is read
+      // (so the converter's unused-key check passes) and deliberately not applied (§2.4).
+      await logitScale(w, 'audio');
       return { normalize: true, scale: 1, clipMean: true };
     case 'thermal':
     case 'depth':

@@ -6,7 +6,7 @@ import type { TensorSource } from '../checkpoint/types';
 import { PandaError } from '../../src/core/errors';
 
 export class Weights {
-  /** Keys read so far; the converter checks that every key of an encoder was used. */
+  /** Keys handed to a graph builder so far; the converter checks that none of an encoder's is left. */
   readonly used = new Set<string>();
 
   constructor(readonly src: TensorSource) {}

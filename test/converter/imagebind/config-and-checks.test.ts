@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { openCheckpoint } from '../../../converter/checkpoint';
 import type { TensorSource } from '../../../converter/checkpoint/types';
 import { IMAGEBIND_HUGE_HEADS, readAudioStride, readImageBindHeads } from '../../../converter/imagebind/config';
+import { convertImageBind } from '../../../converter/imagebind/convert';
 import { buildEncoderGraph } from '../../../converter/imagebind/encoders';
 import { formatsFor } from '../../../converter/imagebind/formats';
 import { quantizeQ4, quantizeQ8 } from '../../../converter/imagebind/quantize';
@@ -54,6 +55,19 @@ describe('ImageBind converter configuration and checks', () => {
       await expect(buildEncoderGraph({ kind: 'depth', weights: new Weights(wrong), heads: await readImageBindHeads(CONFIG), linear: 'fp32' })).rejects.toMatchObject({ code: 'CHECKPOINT_SHAPE_MISMATCH' });
       await expect(buildEncoderGraph({ kind: 'depth', weights: new Weights(src), heads: { ...IMAGEBIND_HUGE_HEADS, depth: 5 }, linear: 'fp32' })).rejects.toMatchObject({ code: 'CONVERT_FAILED' });
       await expect(buildEncoderGraph({ kind: 'audio', weights: new Weights(src), heads: await readImageBindHeads(CONFIG), linear: 'fp32', audioStride: 16 })).rejects.toThrow(/gives 96 patches but pos_embed has 228/);
+    } finally {
+      await src.close();
+    }
+  });
+
+  it('refuses a checkpoint with tensors the graphs would drop', async () => {
+    const src = await openCheckpoint(CHECKPOINT);
+    try {
+      const extra = { name: 'modality_trunks.depth.blocks.0.attn.extra_scale', dtype: 'float32' as const, shape: [1], file: 'x' };
+      const withExtra: TensorSource = { list: () => [...src.list(), extra], has: (n) => n === extra.name || src.has(n), info: (n) => (n === extra.name ? extra : src.info(n)), readF32: (n) => (n === extra.name ? Promise.resolve(new Float32Array(1)) : src.readF32(n)), close: async () => {} };
+      const out = mkdtempSync(join(tmpdir(), 'ib-extra-'));
+      await expect(convertImageBind({ checkpoint: CHECKPOINT, config: CONFIG, outDir: out, quant: 'fp32', modalities: ['depth'], source: withExtra })).rejects.toMatchObject({ code: 'CONVERT_FAILED', details: { unused: [extra.name] } });
+      await expect(convertImageBind({ checkpoint: CHECKPOINT, config: CONFIG, outDir: out, quant: 'fp32', modalities: ['depth'], source: src })).resolves.toBeTruthy();
     } finally {
       await src.close();
     }
