@@ -13,6 +13,7 @@ import { countingReader } from './counting-reader';
 import type { EncoderInput } from './encoder-input';
 import type { ProgressEvent, ReadBlob, RuntimeConfig } from './events';
 import { guard } from './guard';
+import { serial } from './serial';
 import { initOrt, sessionOptions } from './ort-runtime';
 import { toModelInput } from './preprocess-input';
 
@@ -20,6 +21,7 @@ let ort: OrtModule | undefined;
 let config: RuntimeConfig | undefined;
 let engine: Promise<ImageBindEngine> | undefined;
 const running = new Map<number, AbortController>();
+const queue = serial();
 
 function needEngine(): Promise<ImageBindEngine> {
   if (!engine) throw new PandaError('MODEL_NOT_LOADED', 'The media encoder is not loaded yet. Wait for the model status to say "ready".');
@@ -67,11 +69,14 @@ const api = {
       try {
         const e = await needEngine();
         const t0 = performance.now();
+        // Preprocessing may overlap; the encoder sessions run one call at a time.
         const modelInput = await toModelInput(input, ctl.signal);
-        throwIfAborted(ctl.signal);
-        const vector = (await e.embed(modelInput)).slice(); // own buffer: safe to transfer
-        throwIfAborted(ctl.signal);
-        const tags = labels.length ? await e.zeroShot(vector, labels) : [];
+        const { vector, tags } = await queue(async () => {
+          throwIfAborted(ctl.signal);
+          const v = (await e.embed(modelInput)).slice(); // own buffer: safe to transfer
+          throwIfAborted(ctl.signal);
+          return { vector: v, tags: labels.length ? await e.zeroShot(v, labels) : [] };
+        });
         return Comlink.transfer({ vector, tags, ms: performance.now() - t0 }, [vector.buffer as ArrayBuffer]);
       } finally {
         running.delete(id);

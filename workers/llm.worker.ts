@@ -4,13 +4,14 @@
  */
 import * as Comlink from 'comlink';
 import { LlmEngine } from '../src/core/engine/llm-engine';
-import type { GenerateRequest, GenerateResult } from '../src/core/engine/types';
+import type { GenerateRequest, GenerateResult, TokenEvent } from '../src/core/engine/types';
 import { PandaError, toErrorPayload } from '../src/core/errors';
 import type { BundleManifest, WeightFormat } from '../src/core/manifest';
 import type { OrtModule } from '../src/core/ort';
 import { countingReader } from './counting-reader';
 import type { LlmEvent, ProgressEvent, ReadBlob, RuntimeConfig } from './events';
 import { guard } from './guard';
+import { serial } from './serial';
 import { initOrt, sessionOptions } from './ort-runtime';
 import { chooseDecoderFormat } from './variant-choice';
 
@@ -18,7 +19,14 @@ let ort: OrtModule | undefined;
 let config: RuntimeConfig | undefined;
 /** The promise of the load, memoised so concurrent callers share it. */
 let engine: Promise<LlmEngine> | undefined;
+/**
+ * Shared stop flag (page writes the id of the generation to stop). The engine's decode loop may
+ * never yield to the worker's message queue (wasm runs resolve as microtasks), so a `stop`
+ * message could wait until the answer is complete; a SharedArrayBuffer is read between tokens.
+ */
+let stopFlag: Int32Array | undefined;
 const running = new Map<number, AbortController>();
+const queue = serial();
 
 function needEngine(): Promise<LlmEngine> {
   if (!engine) throw new PandaError('MODEL_NOT_LOADED', 'The language model is not loaded yet. Wait for the model status to say "ready".');
@@ -26,8 +34,9 @@ function needEngine(): Promise<LlmEngine> {
 }
 
 const api = {
-  init(cfg: RuntimeConfig, onDeviceLost: (reason: string) => void): Promise<void> {
+  init(cfg: RuntimeConfig, onDeviceLost: (reason: string) => void, flag?: Int32Array): Promise<void> {
     return guard(() => {
+      stopFlag = flag;
       ort = initOrt(cfg, onDeviceLost);
       config = cfg;
     });
@@ -57,7 +66,11 @@ const api = {
     return guard(async () => {
       try {
         const e = await needEngine();
-        const result = await e.generate(req, { signal: ctl.signal, onToken: (t) => onEvent({ type: 'token', ...t }) });
+        const onToken = (t: TokenEvent): void => {
+          onEvent({ type: 'token', ...t });
+          if (stopFlag && Atomics.load(stopFlag, 0) === id) ctl.abort(); // the engine checks the signal right after
+        };
+        const result = await queue(() => e.generate(req, { signal: ctl.signal, onToken }));
         onEvent({ type: 'done', result });
         return result;
       } catch (err) {
@@ -75,7 +88,10 @@ const api = {
   },
 
   resetCache(): Promise<void> {
-    return guard(async () => (await needEngine()).resetCache());
+    return guard(async () => {
+      const e = await needEngine();
+      await queue(async () => e.resetCache());
+    });
   },
 
   dispose(): Promise<void> {

@@ -102,6 +102,11 @@ export class AppPage {
     return n < 0 ? all.last() : all.nth(n);
   }
 
+  /** The text of a user message (without its buttons). */
+  userText(n = -1): Locator {
+    return this.user(n).getByTestId('message-text');
+  }
+
   /** Waits for the last answer to finish; returns its status (done | stopped | error). */
   async waitForAnswer(timeout = 120_000): Promise<string> {
     const a = this.assistant();

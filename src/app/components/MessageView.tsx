@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { editAndResend, regenerate } from '../controller/chat-controller';
 import { useApp } from '../store';
 import type { Message } from '../store/types';
@@ -14,7 +14,8 @@ function Stats({ m }: { m: Message }) {
   );
 }
 
-export function MessageView({ conversationId, message, isLast }: { conversationId: string; message: Message; isLast: boolean }) {
+/** Memoised: while an answer streams only that message re-renders (messages are immutable). */
+export const MessageView = memo(function MessageView({ conversationId, message, isLast }: { conversationId: string; message: Message; isLast: boolean }) {
   const busy = useApp((s) => s.chat.generating !== null || s.model.state !== 'ready');
   const [editing, setEditing] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
@@ -48,7 +49,9 @@ export function MessageView({ conversationId, message, isLast }: { conversationI
             </div>
           </form>
         ) : m.role === 'user' ? (
-          <p className="user-text">{m.text}</p>
+          <p className="user-text" data-testid="message-text">
+            {m.text}
+          </p>
         ) : (
           <>
             <Markdown text={m.text} />
@@ -79,4 +82,4 @@ export function MessageView({ conversationId, message, isLast }: { conversationI
       )}
     </article>
   );
-}
+});

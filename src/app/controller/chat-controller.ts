@@ -55,15 +55,27 @@ async function generateFor(cid: string, userIndex: number): Promise<void> {
   const ctl = new AbortController();
   current = ctl;
   const patch = (p: Partial<Message>): void => useApp.getState().patchMessage(cid, assistant.id, p);
+  // Tokens can arrive faster than frames: render the latest text at most once per frame.
+  let pendingText: string | null = null;
+  let frame = 0;
+  const flush = (): void => {
+    frame = 0;
+    if (pendingText !== null) patch({ text: pendingText });
+    pendingText = null;
+  };
   try {
     const req = buildRequest(conv.messages, userIndex, conv.attachments, samplingParams(st.settings));
     const result = await llmBridge().generate(
       req,
       (e) => {
-        if (e.type === 'token') patch({ text: e.text });
+        if (e.type !== 'token') return;
+        pendingText = e.text;
+        frame ||= requestAnimationFrame(flush);
       },
       ctl.signal,
     );
+    cancelAnimationFrame(frame);
+    pendingText = null;
     const t = result.timings;
     patch({
       text: result.text,
@@ -72,6 +84,8 @@ async function generateFor(cid: string, userIndex: number): Promise<void> {
     });
   } catch (e) {
     const err = e as PandaError;
+    cancelAnimationFrame(frame);
+    flush();
     if (err.code === 'ABORTED') {
       patch({ status: 'stopped' });
     } else {

@@ -37,6 +37,8 @@ export class LlmBridge {
   private loaded: { bundle: BundleHandle; choice: BackendChoice; prefer?: WeightFormat } | undefined;
   private nextId = 1;
   private failures = 0;
+  /** Cross-thread stop flag (needs cross-origin isolation); the `stop` message is the fallback. */
+  private readonly stopFlag = typeof SharedArrayBuffer === 'function' && globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
 
   constructor(
     private readonly callbacks: BridgeCallbacks = {},
@@ -50,7 +52,7 @@ export class LlmBridge {
     this.host.terminate(); // a worker's ORT env is set once: a new backend needs a new worker
     this.loaded = { bundle, choice, prefer };
     const lost = (reason: string): void => this.host.fail(new PandaError('GPU_DEVICE_LOST', `The GPU device was lost (${reason}). The model is being reloaded; your conversation is kept.`));
-    await this.host.call((api) => api.init(runtimeConfig(choice), Comlink.proxy(lost)));
+    await this.host.call((api) => api.init(runtimeConfig(choice), Comlink.proxy(lost), this.stopFlag));
     return this.host.call((api) =>
       api.load(bundle.manifest, Comlink.proxy((p: string) => bundle.readBlob(p)), Comlink.proxy(onProgress), prefer),
     );
@@ -60,7 +62,10 @@ export class LlmBridge {
   async generate(req: GenerateRequest, onEvent: (e: LlmEvent) => void, signal?: AbortSignal): Promise<GenerateResult> {
     if (!this.loaded) throw new PandaError('MODEL_NOT_LOADED', 'The language model is not loaded yet. Wait for the model status to say "ready".');
     const id = this.nextId++;
-    const stop = (): void => void this.host.api.stop(id).catch(() => undefined);
+    const stop = (): void => {
+      if (this.stopFlag) Atomics.store(this.stopFlag, 0, id);
+      void this.host.api.stop(id).catch(() => undefined);
+    };
     signal?.addEventListener('abort', stop, { once: true });
     try {
       const result = await this.host.call((api) => api.generate(id, req, Comlink.proxy(onEvent)));

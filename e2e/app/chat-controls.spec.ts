@@ -1,0 +1,62 @@
+import { expect, test } from '@playwright/test';
+import { AppPage } from '../support/app-page';
+
+/** Sampling over the whole vocabulary keeps the random tiny model away from its stop tokens. */
+const LONG = { temperature: 1, topP: 1, topK: 0, maxNewTokens: 1500, seed: 7 };
+
+for (const backend of ['wasm', 'webgpu'] as const) {
+  test.describe(`chat controls on ${backend}`, () => {
+    test('stop mid-answer keeps the partial answer and the app keeps working', async ({ page }) => {
+      const app = new AppPage(page);
+      await app.open({ backend, settings: LONG });
+      await app.waitForModel();
+      await app.ask('Tell me a long story.');
+      await expect(app.stopButton).toBeVisible();
+      await expect(app.assistant().locator('.markdown')).not.toBeEmpty();
+      await app.stopButton.click();
+      expect(await app.waitForAnswer(30_000)).toBe('stopped');
+      const partial = await app.answerText();
+      expect(partial.length).toBeGreaterThan(0);
+      await expect(app.send).toBeVisible();
+      await page.waitForTimeout(500);
+      expect(await app.answerText()).toBe(partial); // nothing arrives after stop
+      // Still usable: a follow-up streams again (and stops again).
+      await app.ask('And then?');
+      await expect(app.assistant().locator('.markdown')).not.toBeEmpty();
+      await app.stopButton.click();
+      expect(await app.waitForAnswer(30_000)).toBe('stopped');
+      await expect(app.messages).toHaveCount(4);
+      expect(await app.answerText(0)).toBe(partial);
+    });
+
+    test('regenerate replaces the answer; edit-and-resend replaces the question; Shift+Enter is a newline', async ({ page }) => {
+      const app = new AppPage(page);
+      await app.open({ backend, settings: { temperature: 1, topP: 1, topK: 0, maxNewTokens: 12, seed: null } });
+      await app.waitForModel();
+      await app.input.fill('line one');
+      await app.input.press('Shift+Enter');
+      await app.input.pressSequentially('line two');
+      await expect(app.input).toHaveValue('line one\nline two');
+      await app.input.press('Enter');
+      expect(await app.waitForAnswer()).toBe('done');
+      await expect(app.userText()).toHaveText('line one\nline two');
+      const first = await app.answerText();
+      // Random seeds per answer: regenerating gives a new answer in place of the old one.
+      let again = first;
+      for (let i = 0; i < 3 && again === first; i++) {
+        await app.assistant().getByTestId('message-regenerate').click();
+        await app.waitForAnswer();
+        again = await app.answerText();
+      }
+      await expect(app.messages).toHaveCount(2);
+      expect(again).not.toBe(first);
+
+      await app.user().getByTestId('message-edit').click();
+      await page.getByRole('textbox', { name: 'Edit message' }).fill('an edited question');
+      await page.getByRole('button', { name: 'Send', exact: true }).first().click();
+      await expect(app.userText()).toHaveText('an edited question');
+      expect(await app.waitForAnswer()).toBe('done');
+      await expect(app.messages).toHaveCount(2);
+    });
+  });
+}
