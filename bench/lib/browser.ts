@@ -1,7 +1,7 @@
 /**
  * One Vite dev server (no HMR, no file watching: the e2e harness semantics of PANDAGPT_E2E=1) and
  * one headless Chromium per bench run. Bench bundles are served raw from bench/.work/ under
- * /bench-work/, by a tiny middleware (no Vite transforms, no gzip relabelling). The page is
+ * /bench-work/ (fixtures under /bench-fixtures/, public/models under /bench-models/), by a tiny middleware (no Vite transforms, no gzip relabelling). The page is
  * cross-origin isolated (COOP/COEP from vite.config.ts) so the wasm EP can use 2 threads.
  */
 import { createReadStream, statSync } from 'node:fs';
@@ -16,6 +16,9 @@ export interface BenchBrowser {
   origin: string;
   /** URL prefix of bench/.work/ (ends with '/'). */
   workUrl: string;
+  /** URL prefixes of test/fixtures/ and public/models/, served raw the same way. */
+  fixturesUrl: string;
+  modelsUrl: string;
   chromiumVersion: string;
   /** A fresh page at bench/browser/<page> with status 'ready' (fresh page = fresh wasm heap and thread count). */
   open(page?: string): Promise<Page>;
@@ -23,16 +26,20 @@ export interface BenchBrowser {
 }
 
 const WORK_PREFIX = '/bench-work/';
+const FIXTURES_PREFIX = '/bench-fixtures/';
+const MODELS_PREFIX = '/bench-models/';
 
-function serveWork(workDir: string): Plugin {
-  const root = resolve(workDir);
+/** Serves folders raw under URL prefixes ({ '/prefix/': '/abs/dir' }). */
+function serveDirs(mounts: Record<string, string>): Plugin {
   return {
-    name: 'bench-work-files',
+    name: 'bench-raw-files',
     configureServer(server) {
       server.middlewares.use((req, res, next) => {
         const url = req.url?.split('?')[0] ?? '';
-        if (!url.startsWith(WORK_PREFIX)) return next();
-        const file = normalize(join(root, decodeURIComponent(url.slice(WORK_PREFIX.length))));
+        const prefix = Object.keys(mounts).find((p) => url.startsWith(p));
+        if (!prefix) return next();
+        const root = resolve(mounts[prefix]!);
+        const file = normalize(join(root, decodeURIComponent(url.slice(prefix.length))));
         if (!file.startsWith(root + sep)) {
           res.statusCode = 403;
           return res.end();
@@ -75,7 +82,7 @@ export async function startBenchBrowser(root: string, workDir: string): Promise<
     configFile: join(root, 'vite.config.ts'),
     logLevel: 'warn',
     clearScreen: false,
-    plugins: [serveWork(workDir)],
+    plugins: [serveDirs({ [WORK_PREFIX]: workDir, [FIXTURES_PREFIX]: join(root, 'test/fixtures'), [MODELS_PREFIX]: join(root, 'public/models') })],
     optimizeDeps: { entries: ['bench/browser/*.html'] },
     server: { host: '127.0.0.1', port, strictPort: true, hmr: false, watch: null },
   });
@@ -91,6 +98,8 @@ export async function startBenchBrowser(root: string, workDir: string): Promise<
   return {
     origin,
     workUrl: `${origin}${WORK_PREFIX}`,
+    fixturesUrl: `${origin}${FIXTURES_PREFIX}`,
+    modelsUrl: `${origin}${MODELS_PREFIX}`,
     chromiumVersion: browser.version(),
     async open(page = 'harness.html') {
       const p = await browser.newPage();

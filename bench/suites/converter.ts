@@ -30,7 +30,14 @@ const suite: BenchSuite = {
         row('input read rate', m.inputBytes / s / 1e6, 'MB/s', `${(m.inputBytes / 1e6).toFixed(0)} MB fp16 shards + delta`),
         row('bundle size', out / 1e6, 'MB', 'q4 decoder (+ fp32 decoder for wasm when < 2 GB) + f16 embeddings + tokenizer'),
       );
-      if (r.peakRssBytes !== null) rows.push(row('peak RSS', r.peakRssBytes / 2 ** 20, 'MiB', 'VmHWM of the child, polled every 100 ms'));
+      // What memory should scale with: the largest tensor (embed_tokens / lm_head, vocab × hidden) read as fp32.
+      const largest = shape.vocab * shape.hidden * 4;
+      if (r.peakRssBytes !== null) {
+        rows.push(
+          row('peak RSS', r.peakRssBytes / 2 ** 20, 'MiB', `VmHWM of the child, polled every 100 ms; model fp16 ${(m.inputBytes / 2 ** 20).toFixed(0)} MiB`),
+          row('peak RSS / largest tensor', r.peakRssBytes / largest, '×', `largest tensor ${shape.vocab}×${shape.hidden} fp32 = ${(largest / 2 ** 20).toFixed(0)} MiB`),
+        );
+      }
     }
     return rows;
   },
