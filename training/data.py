@@ -566,10 +566,10 @@ def write_wav(path, y, sr=SR):
         f.writeframes((np.clip(y, -1, 1) * 32767).astype('<i2').tobytes())
 
 
-def write_mp4(path, frames, fps=8):
+def write_mp4(path, frames, fps=8, crf=12):
     h, w = frames.shape[1:3]
     subprocess.run(['ffmpeg', '-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', f'{w}x{h}', '-r', str(fps),
-                    '-i', '-', '-c:v', 'libx264', '-preset', 'medium', '-crf', '12', '-pix_fmt', 'yuv420p', path],
+                    '-i', '-', '-c:v', 'libx264', '-preset', 'medium', '-crf', str(crf), '-pix_fmt', 'yuv420p', path],
                    input=frames.tobytes(), check=True)
 
 

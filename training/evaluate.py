@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, 'out')
 TEST_SEED = 987654
 PROMPT_START = [835, 12968, 29901, 529, 25518, 29958]
-N_TEST = dict(image=72, video=24, audio=60, thermal=30, depth=30, imu=25, both=30)
+N_TEST = dict(image=72, video=16, audio=49, thermal=30, depth=30, imu=20, both=30)
 
 
 # ------------------------------------------------------------------ loading the exported files
@@ -35,18 +35,19 @@ def load_imagebind():
     return ib.eval()
 
 
-def load_llm(delta_dir):
+def load_llm(delta_dir, vicuna_dir=None, alpha=None):
     """Vicuna dir + PandaGPT delta -> LlamaTiny with LoRA merged in fp32 (as the converter does), proj."""
-    vd = os.path.join(OUT, 'vicuna')
+    vd = vicuna_dir or os.path.join(OUT, 'vicuna')
     conf = json.load(open(os.path.join(vd, 'config.json')))
     idx = json.load(open(os.path.join(vd, 'pytorch_model.bin.index.json')))
     sd = {}
     for name in sorted(set(idx['weight_map'].values())):
         sd.update(torch.load(os.path.join(vd, name), map_location='cpu'))
-    delta = torch.load(os.path.join(OUT, delta_dir, 'pytorch_model.pt'), map_location='cpu')
+    delta = torch.load(os.path.join(OUT, delta_dir, 'pytorch_model.pt'), map_location='cpu')  # OUT/abs path
     llm = LlamaTiny(conf, 0, 1)
     r = delta['llama_model.base_model.model.model.layers.0.self_attn.q_proj.lora_A.default.weight'].shape[0]
-    alpha = float(open(os.path.join(OUT, delta_dir, 'README.txt')).read().split('lora_alpha = ')[1].split(',')[0])
+    if alpha is None:
+        alpha = float(open(os.path.join(OUT, delta_dir, 'README.txt')).read().split('lora_alpha = ')[1].split(',')[0])
     scaling = alpha / r
     st = {'embed_tokens.weight': sd['model.embed_tokens.weight'], 'norm.weight': sd['model.norm.weight'],
           'lm_head': sd['lm_head.weight']}
@@ -144,7 +145,7 @@ def build_testset():
     for i in range(N_TEST['image']):
         s = D.image_spec(rng, count=1 + i % 3)
         a = D.render_rgb(s, D.layout(s, rng), rng)
-        ext = 'png' if i % 2 == 0 else 'jpg'
+        ext = 'png' if i % 4 == 0 else 'jpg'
         name = f'image-{i:03d}.{ext}'
         from PIL import Image
         Image.fromarray(a).save(os.path.join(d, name), quality=92)
@@ -152,7 +153,7 @@ def build_testset():
     for i in range(N_TEST['video']):
         s = D.video_spec(rng, direction=D.DIRECTIONS[i % 4])
         name = f'video-{i:03d}.mp4'
-        D.write_mp4(os.path.join(d, name), D.render_video(s, rng))
+        D.write_mp4(os.path.join(d, name), D.render_video(s, rng), crf=20)
         add('video', s, [name])
     kinds = ['tone', 'tone', 'chirp', 'noise', 'beeps', 'word', 'word']
     for i in range(N_TEST['audio']):

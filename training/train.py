@@ -30,7 +30,7 @@ from clip_bpe import ClipBpe  # noqa: E402
 from models import IMAGEBIND_DEFAULTS, ImageBindTiny, LlamaTiny  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BUILD = os.path.join(HERE, 'build')
+BUILD = os.environ.get('NANO_BUILD') or os.path.join(HERE, 'build')
 OUT = os.path.join(HERE, 'out')
 FIXTURE = os.path.join(HERE, '..', 'test', 'fixtures', 'pandagpt-tiny')
 SEED = 1234
@@ -46,7 +46,7 @@ LLM_CFG = dict(hidden_size=128, intermediate_size=344, num_hidden_layers=2, num_
                rms_norm_eps=1e-6, max_position_embeddings=2048)
 LORA_R, LORA_ALPHA = 16, 32  # scaling 2; alpha 32 is PandaGPT's (and the converter's default)
 
-N = dict(image=2500, video=700, audio=1600, thermal=900, depth=900, imu=800)
+N = dict(image=2000, video=500, audio=1400, thermal=700, depth=700, imu=600)
 PROMPT_START = [835, 12968, 29901, 529, 25518, 29958]  # tok("### Human: <Img>")
 
 T0 = time.time()
@@ -75,26 +75,33 @@ def tokenizer():
 
 # ============================================================== data
 
-def gen_split(seed, n):
-    """Training media (in memory) with their specs and binding partners."""
-    rng = np.random.default_rng(seed)
+MOD_INDEX = {'image': 0, 'video': 1, 'audio': 2, 'thermal': 3, 'depth': 4, 'imu': 5}
+
+
+def gen_split(seed, n, mods=None):
+    """Training media (in memory) with their specs and binding partners; each modality has its own
+    random stream, so a stage can generate just the modalities it needs."""
+    mods = mods or list(MOD_INDEX)
     out = {}
-    specs, imgs = [], np.zeros((n['image'], 224, 224, 3), np.uint8)
-    for i in range(n['image']):
+    rng = np.random.default_rng(seed * 10 + MOD_INDEX['image'])
+    specs, imgs = [], np.zeros((n['image'] if 'image' in mods else 0, 224, 224, 3), np.uint8)
+    for i in range(len(imgs)):
         s = D.image_spec(rng)
         imgs[i] = D.render_rgb(s, D.layout(s, rng), rng)
         specs.append(s)
     out['image'] = (specs, imgs)
     log('images', imgs.shape)
-    specs, vids = [], np.zeros((n['video'], 2, 224, 224, 3), np.uint8)
-    for i in range(n['video']):
+    rng = np.random.default_rng(seed * 10 + MOD_INDEX['video'])
+    specs, vids = [], np.zeros(((n['video'] if 'video' in mods else 0), 2, 224, 224, 3), np.uint8)
+    for i in range((n['video'] if 'video' in mods else 0)):
         s = D.video_spec(rng, direction=None if rng.random() > 0.1 else 'none')
         vids[i] = D.render_video(s, rng, ends_only=True)
         specs.append(s)
     out['video'] = (specs, vids)
     log('videos', vids.shape)
-    specs, mels, part = [], torch.zeros((n['audio'], 1, 128, 204), dtype=torch.float16), []
-    for i in range(n['audio']):
+    rng = np.random.default_rng(seed * 10 + MOD_INDEX['audio'])
+    specs, mels, part = [], torch.zeros(((n['audio'] if 'audio' in mods else 0), 1, 128, 204), dtype=torch.float16), []
+    for i in range((n['audio'] if 'audio' in mods else 0)):
         s = D.audio_spec(rng)
         y = D.render_audio(s, rng)
         mels[i] = P.clip_melspec(torch.from_numpy(y)).half()
@@ -102,24 +109,27 @@ def gen_split(seed, n):
         part.append(D.audio_partner(s, rng))
     out['audio'] = (specs, mels, part)
     log('audio', mels.shape)
-    specs, th, part = [], np.zeros((n['thermal'], 224, 224), np.uint8), []
-    for i in range(n['thermal']):
+    rng = np.random.default_rng(seed * 10 + MOD_INDEX['thermal'])
+    specs, th, part = [], np.zeros(((n['thermal'] if 'thermal' in mods else 0), 224, 224), np.uint8), []
+    for i in range((n['thermal'] if 'thermal' in mods else 0)):
         s = D.thermal_spec(rng)
         objs = D.layout(s, rng)
         th[i] = D.render_thermal(objs, rng)
         specs.append(s)
         part.append((D.partner_image_spec(s, rng), objs))
     out['thermal'] = (specs, th, part)
-    specs, dp, part = [], np.zeros((n['depth'], 224, 224), np.uint16), []
-    for i in range(n['depth']):
+    rng = np.random.default_rng(seed * 10 + MOD_INDEX['depth'])
+    specs, dp, part = [], np.zeros(((n['depth'] if 'depth' in mods else 0), 224, 224), np.uint16), []
+    for i in range((n['depth'] if 'depth' in mods else 0)):
         s = D.depth_spec(rng)
         objs = D.layout(s, rng)
         dp[i] = D.render_depth(s, objs, rng)
         specs.append(s)
         part.append((D.partner_image_spec(s, rng), objs))
     out['depth'] = (specs, dp, part)
-    specs, imu, part = [], np.zeros((n['imu'], 6, 2000), np.float32), []
-    for i in range(n['imu']):
+    rng = np.random.default_rng(seed * 10 + MOD_INDEX['imu'])
+    specs, imu, part = [], np.zeros(((n['imu'] if 'imu' in mods else 0), 6, 2000), np.float32), []
+    for i in range((n['imu'] if 'imu' in mods else 0)):
         s = D.imu_spec(rng)
         imu[i] = D.render_imu(s, rng).T
         specs.append(s)
@@ -179,7 +189,7 @@ def attr_labels(specs):
     return torch.tensor(lab), [len(cols), len(shapes), 3, 2, len(pos), len(dirs)]
 
 
-def stage_clip(split, steps=150, bs=48):
+def stage_clip(split, steps=120, bs=32):
     steps = steps_(steps)
     seed_all(SEED + 1)
     ib = ImageBindTiny(IB_CFG)
@@ -235,10 +245,10 @@ def embed_vision(ib, px, bs=128):
     return torch.cat(out)
 
 
-def stage_bind(ib, split, steps=None, bs=48):
-    rng = np.random.default_rng(SEED + 2)
-    steps = steps or {k: steps_(v) for k, v in dict(audio=120, thermal=70, depth=70, imu=80).items()}
-    for mod in ('audio', 'thermal', 'depth', 'imu'):
+def stage_bind(ib, split, mods, steps=None, bs=32):
+    steps = steps or {k: steps_(v) for k, v in dict(audio=110, thermal=60, depth=60, imu=70).items()}
+    for mod in mods:
+        rng = np.random.default_rng(SEED + 2 + MOD_INDEX[mod])
         seed_all(SEED + 3 + len(mod))
         specs, arr, part = split[mod]
         target = embed_vision(ib, partner_pixels(mod, part, rng))  # frozen anchor (image) embeddings
@@ -405,12 +415,16 @@ def embed_train_media(ib, split, bs=64):
     ib.eval()
     E = {}
     _, imgs = split['image']
-    E['image'] = torch.cat([ib.panda_embed('vision', vision_input(np.stack([imgs[i:i + bs]] * 2, 1)))
-                            for i in range(0, len(imgs), bs)])
+    if len(imgs):
+        E['image'] = torch.cat([ib.panda_embed('vision', vision_input(np.stack([imgs[i:i + bs]] * 2, 1)))
+                                for i in range(0, len(imgs), bs)])
     _, vids = split['video']
-    E['video'] = torch.cat([ib.panda_embed('vision', vision_input(vids[i:i + bs])) for i in range(0, len(vids), bs)])
+    if len(vids):
+        E['video'] = torch.cat([ib.panda_embed('vision', vision_input(vids[i:i + bs])) for i in range(0, len(vids), bs)])
     for mod in ('audio', 'thermal', 'depth', 'imu'):
         arr = split[mod][1]
+        if not len(arr):
+            continue
         E[mod] = torch.cat([ib.panda_embed(ENC_NAME[mod], mod_input(mod, arr[i:i + bs])) for i in range(0, len(arr), bs)])
     return E
 
@@ -475,6 +489,7 @@ def stage_align(llm, proj, sp, used, split, E, mix, steps, bs=32, lr=2e-3, tag='
 def save_state(name, obj):
     os.makedirs(BUILD, exist_ok=True)
     torch.save(obj, os.path.join(BUILD, name))
+    return os.path.join(BUILD, name)
 
 
 def load_state(name):
@@ -504,39 +519,62 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--all', action='store_true', help='everything from scratch')
     ap.add_argument('--stage', action='append', default=[],
-                    help='encoders | lm | align-image | align-all | export | eval | samples')
+                    help='clip | bind-{audio,thermal,depth,imu} | lm | merge | align-image | align-all | export | eval | samples')
     ap.add_argument('--threads', type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     if args.all:
         t = time.time()
-        run_parallel([['encoders'], ['lm']], args.threads)
+        run_parallel([['clip'], ['bind-audio'], ['bind-thermal'], ['bind-depth'], ['bind-imu'], ['lm']], args.threads)
         t1 = time.time()
         log(f'encoders + lm: {t1 - t:.0f}s')
+        run_parallel([['merge']], args.threads)
         run_parallel([['align-image'], ['align-all']], args.threads)
         t2 = time.time()
-        log(f'align: {t2 - t1:.0f}s')
+        log(f'align: {time.time() - t1:.0f}s')
         run_parallel([['export', 'eval', 'samples']], args.threads)
         log(f'export + eval + samples: {time.time() - t2:.0f}s; total {time.time() - t:.0f}s')
         return
     stages = args.stage
     sp = tokenizer()
-    if 'encoders' in stages:
-        log('generating the training split')
-        split = gen_split(SEED, N)
+    if 'clip' in stages:  # vision + text, then the training images/videos through the frozen vision encoder
+        split = gen_split(SEED, N, ['image', 'video'])
         ib = stage_clip(split)
-        save_state('ib_clip.pt', ib.state_dict())
-        ib = stage_bind(ib, split)
-        save_state('ib_bound.pt', ib.state_dict())
-        E = embed_train_media(ib, split)
-        save_state('embeds.pt', {'E': E, 'specs': {m: split[m][0] for m in split}})
-        log('encoders done')
+        save_state('ib_clip.tmp', ib.state_dict())
+        os.replace(os.path.join(BUILD, 'ib_clip.tmp'), os.path.join(BUILD, 'ib_clip.pt'))
+        save_state('E_vision.pt', {'E': embed_train_media(ib, split), 'specs': {m: split[m][0] for m in ('image', 'video')}})
+        log('clip done')
+    for mod in ('audio', 'thermal', 'depth', 'imu'):
+        if 'bind-' + mod in stages:  # generates its data while the vision encoder trains, then binds to it
+            split = gen_split(SEED, N, [mod])
+            path = os.path.join(BUILD, 'ib_clip.pt')
+            while not os.path.exists(path):
+                time.sleep(5)
+            ib = ImageBindTiny(IB_CFG)
+            ib.load_state_dict(load_state('ib_clip.pt'))
+            ib = stage_bind(ib, split, [mod])
+            params = {k: v for k, v in ib.state_dict().items() if k.split('.')[1] == mod}
+            save_state(f'ib_{mod}.pt', params)
+            save_state(f'E_{mod}.pt', {'E': embed_train_media(ib, split), 'specs': {mod: split[mod][0]}})
+            log(f'bind-{mod} done')
+    if 'merge' in stages:
+        sd = load_state('ib_clip.pt')
+        E, specs = {}, {}
+        for mod in ('audio', 'thermal', 'depth', 'imu'):
+            sd.update(load_state(f'ib_{mod}.pt'))
+        for part in ('vision', 'audio', 'thermal', 'depth', 'imu'):
+            e = load_state(f'E_{part}.pt')
+            E.update(e['E'])
+            specs.update(e['specs'])
+        save_state('ib_bound.pt', sd)
+        save_state('embeds.pt', {'E': E, 'specs': specs})
+        log('merged')
     if 'lm' in stages:
         llm = stage_lm(sp, used_vocab(sp))
         save_state('llm_base.pt', llm.state_dict())
         log('lm done')
-    for tag, mix, steps, out in (('align-image', MIX_IMAGE, 260, 'delta_zeroshot.pt'),
-                                 ('align-all', MIX_FINAL, 480, 'delta_final.pt')):
+    for tag, mix, steps, out in (('align-image', MIX_IMAGE, 220, 'delta_zeroshot.pt'),
+                                 ('align-all', MIX_FINAL, 400, 'delta_final.pt')):
         if tag in stages:
             emb = load_state('embeds.pt')
             split_like = {m: (sp_,) for m, sp_ in emb['specs'].items()}

@@ -53,5 +53,15 @@ toks = [bpe.tokenize(it['text']) for it in idx['items']]
 check('clip bpe ids', np.array(toks), np.load(os.path.join(FX, 'reference', 'text', 'tokens.npy')), 0)
 with torch.no_grad():
     check('text head', m.head_out('text', torch.tensor(toks)).numpy(), np.load(os.path.join(FX, 'reference', 'text', 'head.npy')), 1e-4)
+import evaluate as EV  # noqa: E402
+llm, proj = EV.load_llm(os.path.join(FX, 'pandagpt'), vicuna_dir=os.path.join(FX, 'vicuna'), alpha=32)
+LREF = os.path.join(FX, 'reference', 'llm', 'image_dog')
+with torch.no_grad():
+    x = torch.from_numpy(np.load(os.path.join(LREF, 'inputs_embeds.npy')))[None]
+    h = llm.hidden(x)[0]
+    check('llama final hidden', h.numpy(), np.load(os.path.join(LREF, 'final_hidden.npy')), 1e-3)
+    check('llama prefill logits', llm.logits_full(h[-1]).numpy(), np.load(os.path.join(LREF, 'prefill_logits.npy')), 1e-3)
+    emb = torch.from_numpy(ld('image_dog.embedding.npy'))
+    check('llama_proj media token', proj(emb).numpy(), np.load(os.path.join(LREF, 'media_token.npy')), 1e-4)
 print('FAILED: ' + ', '.join(fails) if fails else 'all ok')
 sys.exit(1 if fails else 0)
