@@ -1,4 +1,4 @@
-import { lazy, Suspense, useEffect, useState, type ComponentType } from 'react';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { Banners } from './components/Banners';
 import { ChatView } from './components/ChatView';
 import { Composer } from './components/Composer';
@@ -7,11 +7,11 @@ import { ModelStatus } from './components/ModelStatus';
 import { SettingsDialog } from './components/SettingsDialog';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
+import { modelStore, startModel } from './controller/model-controller';
 import { useApp } from './store';
 
-// The model panel is built separately (src/app/model-panel); mounted when present.
-const panelModule = Object.values(import.meta.glob<{ ModelPanel: ComponentType }>('./model-panel/ModelPanel.tsx'))[0];
-const ModelPanel = panelModule ? lazy(() => panelModule().then((m) => ({ default: m.ModelPanel }))) : null;
+// The model panel (src/app/model-panel) is its own module: loaded when Settings first opens.
+const ModelPanel = lazy(() => import('./model-panel/ModelPanel').then((m) => ({ default: m.ModelPanel })));
 
 function useTheme(): void {
   const theme = useApp((s) => s.settings.theme);
@@ -48,9 +48,9 @@ export function App() {
         open={settingsOpen}
         onClose={() => setSettingsOpen(false)}
         modelPanel={
-          ModelPanel && (
+          settingsOpen && (
             <Suspense fallback={<p className="muted">Loading…</p>}>
-              <ModelPanel />
+              <ModelPanel store={modelStore()} onPrepared={(_bundle, source) => void startModel(source)} />
             </Suspense>
           )
         }

@@ -22,6 +22,7 @@ export function SettingsDialog({ open, onClose, modelPanel }: { open: boolean; o
   const reset = useApp((x) => x.resetSettings);
   const defaults = useApp((x) => x.model.defaults);
   const backend = useApp((x) => x.model.backend);
+  const generating = useApp((x) => x.chat.generating !== null);
   useEffect(() => {
     const d = ref.current;
     if (!d) return;
@@ -58,6 +59,7 @@ export function SettingsDialog({ open, onClose, modelPanel }: { open: boolean; o
             <select
               value={s.backend}
               data-testid="settings-backend"
+              disabled={generating}
               onChange={(e) => {
                 update({ backend: e.target.value as Settings['backend'] });
                 void startModel();

@@ -36,10 +36,20 @@ function prepareProgress(e: PrepareEvent): void {
   if (e.type === 'notice') useApp.getState().pushToast({ kind: 'info', message: e.message, code: e.code });
 }
 
-/** Loads (or reloads, e.g. after a backend change) the model; concurrent callers share one load. */
-export function startModel(source: BundleSource = defaultSource()): Promise<void> {
-  loading ??= load(source).finally(() => (loading = undefined));
-  return loading;
+let currentSource: BundleSource | undefined;
+
+/**
+ * Loads (or reloads: backend change, another bundle from the model panel) the model. Loads run
+ * one after another; a call without a source reloads the current one.
+ */
+export function startModel(source?: BundleSource): Promise<void> {
+  const src = source ?? currentSource ?? defaultSource();
+  currentSource = src;
+  const run: Promise<void> = (loading ?? Promise.resolve()).then(() => load(src)).finally(() => {
+    if (loading === run) loading = undefined;
+  });
+  loading = run;
+  return run;
 }
 
 async function load(source: BundleSource): Promise<void> {

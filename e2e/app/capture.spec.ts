@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+import { chromiumArgs } from '../../playwright.config';
+import { AppPage, FIXTURE_MEDIA } from '../support/app-page';
+
+/** Chromium's fake capture devices play fixture files: the dog's bark and the world video. */
+const AUDIO = resolve(`${FIXTURE_MEDIA}/audios/dog_audio.wav`);
+const VIDEO = '/tmp/pandagpt-e2e-world.y4m';
+if (!existsSync(VIDEO)) {
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', `${FIXTURE_MEDIA}/videos/world.mp4`, '-t', '4', '-vf', 'scale=320:240,fps=15', '-pix_fmt', 'yuv420p', VIDEO]);
+}
+
+test.use({
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [...chromiumArgs, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${AUDIO}`, `--use-file-for-fake-video-capture=${VIDEO}`],
+  },
+  permissions: ['microphone', 'camera'],
+});
+
+for (const backend of ['wasm', 'webgpu'] as const) {
+  test.describe(`capture on ${backend}`, () => {
+    test('microphone recording with a level meter becomes an audio attachment', async ({ page }) => {
+      const app = new AppPage(page);
+      await app.open({ backend, settings: { maxNewTokens: 8 } });
+      await app.waitForModel();
+      await page.getByRole('button', { name: 'Record audio' }).click();
+      await page.getByTestId('mic-start').click();
+      await expect.poll(async () => Number(await page.getByTestId('mic-level').getAttribute('value')), { timeout: 10_000 }).toBeGreaterThan(0);
+      await page.waitForTimeout(2500);
+      await page.getByTestId('mic-stop').click();
+      await app.waitForChips(1);
+      await expect(app.chips.first()).toHaveAttribute('data-modality', 'audio');
+      await app.ask('What do you hear?');
+      expect(await app.waitForAnswer()).toBe('done');
+    });
+
+    test('webcam photo and short clip become image and video attachments', async ({ page }) => {
+      const app = new AppPage(page);
+      await app.open({ backend, settings: { maxNewTokens: 8 } });
+      await app.waitForModel();
+      await page.getByRole('button', { name: 'Use camera' }).click();
+      await page.getByTestId('webcam-photo').click();
+      await app.waitForChips(1);
+      await expect(app.chips.first()).toHaveAttribute('data-modality', 'image');
+      await page.getByRole('button', { name: 'Use camera' }).click();
+      await page.getByTestId('webcam-clip').click();
+      await expect(app.chips).toHaveCount(2, { timeout: 20_000 });
+      await app.waitForChips(2);
+      await expect(app.chips.nth(1)).toHaveAttribute('data-modality', 'video');
+      await app.ask('What is happening?');
+      expect(await app.waitForAnswer()).toBe('done');
+    });
+  });
+}
