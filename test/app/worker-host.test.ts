@@ -1,0 +1,83 @@
+import * as Comlink from 'comlink';
+import { describe, expect, it } from 'vitest';
+import { PandaError, toErrorPayload } from '../../src/core/errors';
+import { toPandaError, WorkerHost } from '../../src/app/workers/worker-host';
+
+/** A Worker stand-in: one end of a real MessageChannel, the api exposed on the other. */
+function fakeWorker(api: object) {
+  const { port1, port2 } = new MessageChannel();
+  Comlink.expose(api, port2);
+  const errorTarget = new EventTarget();
+  let terminated = false;
+  const w = {
+    postMessage: (m: unknown, t?: Transferable[]) => port1.postMessage(m, t as never),
+    addEventListener: (type: string, fn: EventListener) => (type === 'message' ? port1.addEventListener('message', fn as never) : errorTarget.addEventListener(type, fn)),
+    removeEventListener: (type: string, fn: EventListener) => (type === 'message' ? port1.removeEventListener('message', fn as never) : errorTarget.removeEventListener(type, fn)),
+    start: () => port1.start(),
+    terminate: () => {
+      terminated = true;
+      port1.close();
+      port2.close();
+    },
+    crash: () => {
+      const ev = new Event('error') as Event & { message: string };
+      ev.message = 'boom';
+      errorTarget.dispatchEvent(ev);
+    },
+    get terminated() {
+      return terminated;
+    },
+  };
+  return w;
+}
+
+describe('WorkerHost', () => {
+  it('keeps error codes across the boundary', async () => {
+    const api = { fail: async () => Promise.reject(toErrorPayload(new PandaError('MEDIA_CORRUPT', 'bad file', { f: 1 }))) };
+    const host = new WorkerHost<typeof api>(() => fakeWorker(api) as unknown as Worker, () => undefined);
+    const err = await host.call((a) => a.fail()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PandaError);
+    expect(err).toMatchObject({ code: 'MEDIA_CORRUPT', message: 'bad file', details: { f: 1 } });
+    host.terminate();
+  });
+
+  it('a crash rejects the call in flight, reports it, and the next call gets a fresh worker', async () => {
+    const workers: ReturnType<typeof fakeWorker>[] = [];
+    const api = { hang: () => new Promise<number>(() => undefined), ping: async () => 'pong' };
+    const crashes: PandaError[] = [];
+    const host = new WorkerHost<typeof api>(
+      () => {
+        const w = fakeWorker(api);
+        workers.push(w);
+        return w as unknown as Worker;
+      },
+      (e) => crashes.push(e),
+    );
+    const inFlight = host.call((a) => a.hang());
+    await new Promise((r) => setTimeout(r, 10));
+    workers[0]!.crash();
+    await expect(inFlight).rejects.toMatchObject({ code: 'INTERNAL', message: expect.stringMatching(/crashed \(boom\).*conversation is kept/) });
+    expect(crashes).toHaveLength(1);
+    expect(workers[0]!.terminated).toBe(true);
+    workers[0]!.crash(); // a late event from the dead worker is ignored
+    expect(crashes).toHaveLength(1);
+    expect(await host.call((a) => a.ping())).toBe('pong');
+    expect(workers).toHaveLength(2);
+    host.terminate();
+  });
+
+  it('fail() (e.g. GPU device lost) is reported as the typed error', async () => {
+    const api = { ping: async () => 'pong' };
+    const crashes: PandaError[] = [];
+    const host = new WorkerHost<typeof api>(() => fakeWorker(api) as unknown as Worker, (e) => crashes.push(e));
+    await host.call((a) => a.ping());
+    host.fail(new PandaError('GPU_DEVICE_LOST', 'lost'));
+    expect(crashes.map((c) => c.code)).toEqual(['GPU_DEVICE_LOST']);
+    host.terminate();
+  });
+
+  it('turns plain errors and payloads into PandaErrors', () => {
+    expect(toPandaError(new TypeError('x'))).toMatchObject({ code: 'INTERNAL', details: { originalName: 'TypeError' } });
+    expect(toPandaError({ name: 'PandaError', code: 'ABORTED', message: 'Stopped.', details: {} })).toMatchObject({ code: 'ABORTED' });
+  });
+});
