@@ -39,13 +39,13 @@ export default defineConfig({
   },
   webServer: [
     {
-      command: `npx vite preview --host 127.0.0.1 --port ${APP_PORT} --strictPort --bypass-lock`,
+      command: `npx vite preview --host 127.0.0.1 --port ${APP_PORT} --strictPort`,
       url: `${APP_URL}/`,
       reuseExistingServer: false,
       timeout: 60_000,
     },
     {
-      command: `PANDAGPT_E2E=1 npx vite --host 127.0.0.1 --port ${HARNESS_PORT} --strictPort --bypass-lock`,
+      command: `PANDAGPT_E2E=1 npx vite --host 127.0.0.1 --port ${HARNESS_PORT} --strictPort`,
       url: `${HARNESS_URL}/e2e/engine/harness.html`,
       reuseExistingServer: false,
       timeout: 60_000,
