@@ -241,7 +241,8 @@ def main_eval():
     import sentencepiece as spm
     sp = spm.SentencePieceProcessor(model_file=os.path.join(OUT, 'vicuna', 'tokenizer.model'))
     torch.manual_seed(0)
-    build_testset()
+    if not os.path.exists(os.path.join(OUT, 'testset', 'testset.json')):  # deterministic (seed); reuse if built
+        build_testset()
     ib = load_imagebind()
     res = run_testset(ib, sp, {'zero_shot': 'pandagpt-zeroshot', 'final': 'pandagpt'})
     table = OrderedDict()
@@ -264,6 +265,22 @@ def main_eval():
           'examples_final': res['final']['examples'][::6], 'examples_zero_shot': res['zero_shot']['examples'][::6]}
     with open(os.path.join(OUT, 'eval.json'), 'w') as f:
         json.dump(ev, f, indent=1)
+    lines = ['| modality | question | n | zero-shot | final |', '| --- | --- | ---: | ---: | ---: |']
+    for mod, qs in table.items():
+        for qt, v in qs.items():
+            lines.append(f"| {mod} | {qt} | {v['n']} | {v['zero_shot']:.0%} | {v['final']:.0%} |")
+    for mod, v in per_mod.items():
+        lines.append(f"| **{mod}** | **all** | {v['n']} | **{v['zero_shot']:.0%}** | **{v['final']:.0%}** |")
+    ar = ev['arithmetic_image_plus_audio']
+    lines.append('')
+    lines.append('Image + audio (summed media tokens), answers naming image colour+shape / the sound:')
+    lines.append('')
+    lines.append('| | both | image only | audio only | neither |')
+    lines.append('| --- | ---: | ---: | ---: | ---: |')
+    for k in ('zero_shot', 'final'):
+        lines.append(f"| {k.replace('_', '-')} | {ar[k]['both']} | {ar[k]['image_only']} | {ar[k]['audio_only']} | {ar[k]['neither']} |")
+    with open(os.path.join(OUT, 'eval.md'), 'w') as f:
+        f.write('\n'.join(lines) + '\n')
     print(f"{'modality':<12}{'question':<11}{'n':>4}{'zero-shot':>11}{'final':>8}")
     for mod, qs in table.items():
         for qt, v in qs.items():

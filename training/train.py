@@ -189,10 +189,12 @@ def attr_labels(specs):
     return torch.tensor(lab), [len(cols), len(shapes), 3, 2, len(pos), len(dirs)]
 
 
-def stage_clip(split, steps=120, bs=32):
+def stage_clip(split, steps=120, bs=32, ib=None, lr0=2e-3, seed=SEED + 1):
+    """From scratch (ib None) or continuing a phase-1 model with a fresh optimizer and schedule."""
     steps = steps_(steps)
-    seed_all(SEED + 1)
-    ib = ImageBindTiny(IB_CFG)
+    seed_all(seed)
+    if ib is None:
+        ib = ImageBindTiny(IB_CFG)
     bpe = ClipBpe()
     ispecs, imgs = split['image']
     vspecs, vids = split['video']
@@ -204,11 +206,11 @@ def stage_clip(split, steps=120, bs=32):
     labels, sizes = attr_labels(specs)
     aux = torch.nn.ModuleList([torch.nn.Linear(64, k) for k in sizes])
     params = [p for n_, p in ib.named_parameters() if n_.split('.')[1] in ('vision', 'text')] + list(aux.parameters())
-    opt = torch.optim.AdamW(params, lr=2e-3, weight_decay=0.05)
+    opt = torch.optim.AdamW(params, lr=lr0, weight_decay=0.05)
     n_img = len(ispecs)
-    g = torch.Generator().manual_seed(SEED)
+    g = torch.Generator().manual_seed(seed)
     for step in range(steps):
-        lr = 2e-3 * min(1.0, (step + 1) / 20) * 0.5 * (1 + math.cos(math.pi * step / steps))
+        lr = lr0 * min(1.0, (step + 1) / 20) * 0.5 * (1 + math.cos(math.pi * step / steps))
         for pg in opt.param_groups:
             pg['lr'] = lr
         idx = torch.randint(0, len(specs), (bs,), generator=g)
@@ -245,13 +247,15 @@ def embed_vision(ib, px, bs=128):
     return torch.cat(out)
 
 
-def stage_bind(ib, split, mods, steps=None, bs=32):
+def stage_bind(ib, split, mods, steps=None, bs=32, px=None):
     steps = steps or {k: steps_(v) for k, v in dict(audio=110, thermal=60, depth=60, imu=70).items()}
     for mod in mods:
         rng = np.random.default_rng(SEED + 2 + MOD_INDEX[mod])
         seed_all(SEED + 3 + len(mod))
         specs, arr, part = split[mod]
-        target = embed_vision(ib, partner_pixels(mod, part, rng))  # frozen anchor (image) embeddings
+        if px is None:
+            px = partner_pixels(mod, part, rng)
+        target = embed_vision(ib, px)  # frozen anchor (image) embeddings
         def key(p):  # partners of the same class are not negatives of each other (colour is random)
             if mod == 'imu':
                 return p['direction']
@@ -539,7 +543,14 @@ def main():
     sp = tokenizer()
     if 'clip' in stages:  # vision + text, then the training images/videos through the frozen vision encoder
         split = gen_split(SEED, N, ['image', 'video'])
-        ib = stage_clip(split)
+        ib = stage_clip(split)  # phase 1
+        save_state('ib_clip1.pt', ib.state_dict())
+    if 'clip' in stages or 'clip2' in stages:  # phase 2: more steps at a lower rate (fresh optimizer)
+        if 'clip' not in stages:
+            split = gen_split(SEED, N, ['image', 'video'])
+            ib = ImageBindTiny(IB_CFG)
+            ib.load_state_dict(load_state('ib_clip1.pt'))
+        ib = stage_clip(split, steps=300, ib=ib, lr0=1e-3, seed=SEED + 100)
         save_state('ib_clip.tmp', ib.state_dict())
         os.replace(os.path.join(BUILD, 'ib_clip.tmp'), os.path.join(BUILD, 'ib_clip.pt'))
         save_state('E_vision.pt', {'E': embed_train_media(ib, split), 'specs': {m: split[m][0] for m in ('image', 'video')}})
@@ -547,12 +558,13 @@ def main():
     for mod in ('audio', 'thermal', 'depth', 'imu'):
         if 'bind-' + mod in stages:  # generates its data while the vision encoder trains, then binds to it
             split = gen_split(SEED, N, [mod])
+            px = partner_pixels(mod, split[mod][2], np.random.default_rng(SEED + 2 + MOD_INDEX[mod]))
             path = os.path.join(BUILD, 'ib_clip.pt')
             while not os.path.exists(path):
                 time.sleep(5)
             ib = ImageBindTiny(IB_CFG)
             ib.load_state_dict(load_state('ib_clip.pt'))
-            ib = stage_bind(ib, split, [mod])
+            ib = stage_bind(ib, split, [mod], px=px)
             params = {k: v for k, v in ib.state_dict().items() if k.split('.')[1] == mod}
             save_state(f'ib_{mod}.pt', params)
             save_state(f'E_{mod}.pt', {'E': embed_train_media(ib, split), 'specs': {mod: split[mod][0]}})
@@ -573,8 +585,8 @@ def main():
         llm = stage_lm(sp, used_vocab(sp))
         save_state('llm_base.pt', llm.state_dict())
         log('lm done')
-    for tag, mix, steps, out in (('align-image', MIX_IMAGE, 220, 'delta_zeroshot.pt'),
-                                 ('align-all', MIX_FINAL, 400, 'delta_final.pt')):
+    for tag, mix, steps, out in (('align-image', MIX_IMAGE, 200, 'delta_zeroshot.pt'),
+                                 ('align-all', MIX_FINAL, 320, 'delta_final.pt')):
         if tag in stages:
             emb = load_state('embeds.pt')
             split_like = {m: (sp_,) for m, sp_ in emb['specs'].items()}
