@@ -13,8 +13,10 @@
  *   the routing: the shipped decoders contain neither fused attention nor fp16 MatMulNBits (the
  *   last test here, and test/converter/llama/no-fused-attention.test.ts for every variant).
  *
- * Model bytes are built in Node (graphs.ts) and handed to the page as base64; KV caches cross
- * back through the CPU between the prompt and the step (no GPU-resident IO binding).
+ * Each record names the EP ORT placed the op on (its verbose "Node placements" log): a WebGPU
+ * number only counts if the op ran on the GPU. Model bytes are built in Node (graphs.ts) and handed
+ * to the page as base64; KV caches cross back through the CPU between the prompt and the step (no
+ * GPU-resident IO binding, so ORT issue #32716's in-place alias path is not exercised).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -58,7 +60,39 @@ async function openHarness(page: Page, build: BackendBuild, consoleLines: string
   await page.evaluate((b) => window.bc.init(b), build);
 }
 
-const open = (page: Page, id: string, model: Uint8Array) => page.evaluate(([i, m]) => window.bc.open(i, m), [id, b64(model)] as const);
+const open = (page: Page, id: string, model: Uint8Array) => page.evaluate(([i, m]) => window.bc.open(i, m, true), [id, b64(model)] as const);
+
+/** The EP ORT uses for each build ("wasm" is ORT's CPU EP compiled to wasm). */
+const GPU_EP: Record<BackendBuild, string> = { wasm: 'CPUExecutionProvider', jsep: 'JsExecutionProvider', native: 'WebGpuExecutionProvider' };
+
+/**
+ * op type → EPs its nodes were placed on, from ORT's verbose "Node placements" log of the
+ * sessions opened in `lines` (either "All nodes placed on [EP]" or per-EP lists of "Op (name)").
+ */
+function placements(lines: string[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (op: string, ep: string) => out.set(op, (out.get(op) ?? new Set()).add(ep));
+  let ep = '';
+  let all = '';
+  for (const l of lines) {
+    const header = /(All nodes|Node\(s\)) placed on \[(\w+)\]/.exec(l);
+    if (header) {
+      ep = header[2]!;
+      if (header[1] === 'All nodes') all = ep;
+      continue;
+    }
+    const node = /VerifyEachNodeIsAssignedToAnEp\]\s+(\w+) \(/.exec(l);
+    if (node && ep) add(node[1]!, ep);
+  }
+  if (all) out.set('*', new Set([all]));
+  return out;
+}
+
+/** Where `op` ran, as text ("Softmax on JsExecutionProvider"). */
+function where(p: Map<string, Set<string>>, op: string): string {
+  const eps = p.get(op) ?? p.get('*');
+  return `${op} on ${eps ? [...eps].join('+') : '?'}`;
+}
 const run = (page: Page, id: string, feeds: Feeds) => page.evaluate(([i, f]) => window.bc.run(i, f), [id, feeds] as const);
 
 interface AttnMeasured {
@@ -100,17 +134,24 @@ function describe(m: Measured): string {
   return `max abs err prompt(${m.promptLen} tok) ${m.prompt.toExponential(2)}, step(1 tok) ${m.step.toExponential(2)}, KV cache K ${m.cacheK.toExponential(2)} V ${m.cacheV.toExponential(2)}`;
 }
 
-function record(info: TestInfo, build: BackendBuild, what: string, r: { m: Measured; consoleErrors: string[]; ms: number }): void {
-  // ORT's "some nodes were not assigned to the preferred EP" warnings (shape arithmetic on the CPU) are noise here.
-  const relevant = r.consoleErrors.filter((l) => !l.includes('VerifyEachNodeIsAssignedToAnEp'));
+interface Run {
+  m: Measured;
+  consoleErrors: string[];
+  ms: number;
+  placed: Map<string, Set<string>>;
+}
+
+function record(info: TestInfo, build: BackendBuild, what: string, r: Run, ops: string[]): void {
+  // ORT writes its own verbose/info/warning log through console.error: only its errors count here.
+  const relevant = r.consoleErrors.filter((l) => !/\[[VIW]:onnxruntime/.test(l));
   const errs = relevant.length ? `; console errors: ${relevant.map((l) => l.slice(0, 200)).join(' | ')}` : '';
-  const description = `${build}: ${what}: ${describe(r.m)} (${r.ms} ms)${errs}`;
+  const description = `${build}: ${what} [${ops.map((op) => where(r.placed, op)).join(', ')}]: ${describe(r.m)} (${r.ms} ms)${errs}`;
   info.annotations.push({ type: 'measured', description });
   console.log(`[backend-correctness] ${description}`);
 }
 
 /** Runs fn, returning what it measured or why it could not run, and the console errors it caused. */
-async function measure<T extends Measured>(lines: string[], fn: () => Promise<T>): Promise<{ m: Measured; consoleErrors: string[]; ms: number }> {
+async function measure<T extends Measured>(lines: string[], fn: () => Promise<T>): Promise<Run> {
   const from = lines.length;
   const t0 = Date.now();
   let m: Measured;
@@ -119,7 +160,8 @@ async function measure<T extends Measured>(lines: string[], fn: () => Promise<T>
   } catch (e) {
     m = { error: e instanceof Error ? e.message : String(e) };
   }
-  return { m, ms: Date.now() - t0, consoleErrors: lines.slice(from).filter((l) => l.startsWith('[error]') || l.startsWith('[pageerror]')) };
+  const mine = lines.slice(from);
+  return { m, ms: Date.now() - t0, placed: placements(mine), consoleErrors: mine.filter((l) => l.startsWith('[error]') || l.startsWith('[pageerror]')) };
 }
 
 test.describe('backend correctness: attention and 4-bit matmul per onnxruntime-web backend', () => {
@@ -133,7 +175,7 @@ test.describe('backend correctness: attention and 4-bit matmul per onnxruntime-w
       // (b) the decoder's attention: asserted.
       const std = await standardCase();
       const s = await measure(lines, () => promptAndStep(page, 'standard', std.model, PROMPT, (ph, past) => standardFeeds(std, ph, past), std.want));
-      record(info, build, 'standard-op attention (decoder builders, nh 4, hd 16)', s);
+      record(info, build, 'standard-op attention (decoder builders, nh 4, hd 16)', s, ['MatMul', 'Softmax', 'Cos']);
 
       // (c) fp32 MatMulNBits, as in the q4 decoder: asserted.
       const nb32 = nbitsCase('float32');
@@ -141,7 +183,7 @@ test.describe('backend correctness: attention and 4-bit matmul per onnxruntime-w
         await open(page, 'nbits32', nb32.model);
         return { err: maxAbsErr((await run(page, 'nbits32', nb32.feeds)).y!.data, nb32.want) };
       });
-      record(info, build, 'MatMulNBits fp32 (8×128 · 128×64, 4-bit block 32)', n32);
+      record(info, build, 'MatMulNBits fp32 (8×128 · 128×64, 4-bit block 32)', n32, ['MatMulNBits']);
 
       // (d) The decoder's RoPE tables, computed in-graph with Cos/Sin: recorded, for the prompt's
       // positions and across Vicuna's 2048-position context (every 16th) at its head dim (128).
@@ -156,7 +198,7 @@ test.describe('backend correctness: attention and 4-bit matmul per onnxruntime-w
           const out = await run(page, `rope${i}`, r.feeds);
           return { err: Math.max(maxAbsErr(out.cos!.data, r.cos), maxAbsErr(out.sin!.data, r.sin)) };
         });
-        record(info, build, `RoPE cos/sin tables (makeRope), ${rr.what}`, m);
+        record(info, build, `RoPE cos/sin tables (makeRope), ${rr.what}`, m, ['Cos', 'Sin']);
       }
 
       // (a) GroupQueryAttention, MHA-shaped (kv 4) and grouped (kv 2), a prompt under and over the
@@ -165,7 +207,7 @@ test.describe('backend correctness: attention and 4-bit matmul per onnxruntime-w
         for (const len of [16, PROMPT]) {
           const c = gqaCase(kv, len);
           const g = await measure(lines, () => promptAndStep(page, `gqa${kv}_${len}`, c.model, len, (ph, past) => gqaFeeds(c, ph, past), c.want));
-          record(info, build, `GroupQueryAttention (num_heads 4, kv_num_heads ${kv}, hd 16)`, g);
+          record(info, build, `GroupQueryAttention (num_heads 4, kv_num_heads ${kv}, hd 16)`, g, ['GroupQueryAttention']);
         }
       }
 
@@ -175,7 +217,7 @@ test.describe('backend correctness: attention and 4-bit matmul per onnxruntime-w
         await open(page, 'nbits16', nb16.model);
         return { err: maxAbsErr((await run(page, 'nbits16', nb16.feeds)).y!.data, nb16.want) };
       });
-      record(info, build, 'MatMulNBits fp16 (8×128 · 128×64, 4-bit block 32)', n16);
+      record(info, build, 'MatMulNBits fp16 (8×128 · 128×64, 4-bit block 32)', n16, ['MatMulNBits']);
 
       expect(s.m, 'standard-op attention ran').not.toHaveProperty('error');
       const sm = s.m as AttnMeasured;
@@ -183,6 +225,12 @@ test.describe('backend correctness: attention and 4-bit matmul per onnxruntime-w
       expect(sm.step, 'standard-op attention, 1-token step').toBeLessThanOrEqual(STANDARD_TOL);
       expect(sm.cacheV, 'standard-op attention, V cache after the step').toBeLessThanOrEqual(STANDARD_TOL);
       expect(sm.cacheK, 'standard-op attention, K cache (RoPE applied) after the step').toBeLessThanOrEqual(build === 'wasm' ? STANDARD_TOL : ropeKBound(std.want.presentKey));
+      // The numbers above are the backend's own only if the ops ran there (no silent CPU fallback),
+      // and ORT must not have re-fused the standard ops into a fused attention kernel at load.
+      const ep = GPU_EP[build];
+      for (const op of ['MatMul', 'Softmax']) expect(where(s.placed, op), 'standard-op attention placement').toBe(`${op} on ${ep}`);
+      for (const op of FORBIDDEN_FUSED) expect(s.placed.has(op), `ORT fused the standard ops into ${op}`).toBe(false);
+      expect(where(n32.placed, 'MatMulNBits'), 'fp32 MatMulNBits placement').toBe(`MatMulNBits on ${ep}`);
       expect(n32.m, 'fp32 MatMulNBits ran').not.toHaveProperty('error');
       expect((n32.m as { err: number }).err, 'fp32 MatMulNBits').toBeLessThanOrEqual(NBITS_F32_TOL);
     });

@@ -60,16 +60,21 @@ function toPlain(t: { type: string; dims: readonly number[]; data: unknown }): P
   return { type: 'float32', dims: [...t.dims], data };
 }
 
-async function open(id: string, modelB64: string): Promise<void> {
+/**
+ * `placements`: verbose session logging, so the console shows which EP each node was placed on
+ * (a WebGPU result only means something if the op really ran on the GPU, not a CPU fallback).
+ */
+async function open(id: string, modelB64: string, placements = false): Promise<void> {
   const ep = build === 'wasm' ? 'wasm' : 'webgpu';
   // Same optimisation level as the app's sessions (workers/ort-runtime.ts).
-  sessions.set(id, await ort!.InferenceSession.create(fromBase64(modelB64), { executionProviders: [ep], graphOptimizationLevel: 'all' }));
+  sessions.set(id, await ort!.InferenceSession.create(fromBase64(modelB64), { executionProviders: [ep], graphOptimizationLevel: 'all', ...(placements ? { logSeverityLevel: 0 as const, logVerbosityLevel: 0 } : {}) }));
 }
 
 async function run(id: string, feeds: Feeds): Promise<Record<string, PlainTensor>> {
   const s = sessions.get(id);
   if (!s) throw new Error(`no session ${id}`);
-  const out = await s.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, toTensor(t)])));
+  // Runs log at warning level: the verbose placement log is only wanted at session creation.
+  const out = await s.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, toTensor(t)])), { logSeverityLevel: 2 });
   return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, toPlain(t)]));
 }
 
