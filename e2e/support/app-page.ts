@@ -5,8 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
+import { APP_URL as APP_ORIGIN } from '../../playwright.config';
 
-export const APP_URL = 'http://127.0.0.1:5173/';
+/** The built app, on the port playwright.config.ts serves it (PW_APP_PORT). */
+export const APP_URL = `${APP_ORIGIN}/`;
 export const FIXTURE_MEDIA = 'test/fixtures/pandagpt-tiny/media';
 
 const MIME: Record<string, string> = {
