@@ -39,12 +39,14 @@ export function seeded(n: number, seed: number, amp = 1): Float32Array {
 
 export const f32T = (data: Float32Array, dims: number[]): PlainTensor => ({ type: 'float32', dims, data: Array.from(data) });
 
+/** Max |got − want|; NaN if any output is NaN, Infinity if the lengths differ (both fail any bound). */
 export function maxAbsErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
   if (got.length !== want.length) return Infinity;
   let m = 0;
   for (let i = 0; i < got.length; i++) {
     const d = Math.abs(got[i]! - want[i]!);
-    m = Number.isNaN(d) ? Infinity : Math.max(m, d);
+    if (Number.isNaN(d)) return NaN;
+    m = Math.max(m, d);
   }
   return m;
 }
@@ -87,23 +89,26 @@ function attendF64(q: Float64Array, k: Float64Array, v: Float64Array, S: number,
 }
 
 // ---------------------------------------------------------------------------------------------
-// (a) GroupQueryAttention, no rotary; prompt of PROMPT tokens then a 1-token step.
+// (a) GroupQueryAttention, no rotary; a prompt, then STEPS 1-token decode steps.
+
+/** Decode steps after the prompt (a growing cache, as in generation). */
+export const STEPS = 3;
+
+type Qkv = { q: Float32Array; k: Float32Array; v: Float32Array };
 
 export interface GqaCase {
   kvHeads: number;
   promptLen: number;
   model: Uint8Array;
-  /** Feeds for the prompt run; the step's feeds take present_* of the prompt as past_*. */
-  prompt: { q: Float32Array; k: Float32Array; v: Float32Array };
-  step: { q: Float32Array; k: Float32Array; v: Float32Array };
+  /** runs[0] is the prompt, then one run per decode step. */
+  runs: Qkv[];
   want: AttnWant;
 }
 
-/** Expected outputs: attention after the prompt and after the step, and the KV cache after the step. */
+/** Expected outputs of each run (prompt, then steps) and the KV cache after the last run. */
 export interface AttnWant {
-  prompt: Float64Array; // (S, NH·HD)
-  step: Float64Array; // (1, NH·HD)
-  presentKey: Float64Array; // (1, heads, S + 1, HD)
+  runs: Float64Array[]; // (S, NH·HD) each
+  presentKey: Float64Array; // (1, heads, T, HD)
   presentValue: Float64Array;
 }
 
@@ -134,48 +139,48 @@ export function buildGqa(kvHeads: number): Uint8Array {
   return g.toModelBytes();
 }
 
+/** Run lengths: the prompt, then STEPS single tokens. */
+const runLengths = (promptLen: number): number[] => [promptLen, ...new Array<number>(STEPS).fill(1)];
+
 export function gqaCase(kvHeads: number, promptLen = PROMPT): GqaCase {
-  const mk = (S: number, seed: number) => ({ q: seeded(S * NH * HD, seed), k: seeded(S * kvHeads * HD, seed + 1), v: seeded(S * kvHeads * HD, seed + 2) });
-  const prompt = mk(promptLen, 11);
-  const step = mk(1, 23);
-  const T = promptLen + 1;
-  const kAll = new Float64Array(T * kvHeads * HD);
-  kAll.set(prompt.k);
-  kAll.set(step.k, promptLen * kvHeads * HD);
-  const vAll = new Float64Array(T * kvHeads * HD);
-  vAll.set(prompt.v);
-  vAll.set(step.v, promptLen * kvHeads * HD);
-  const n = promptLen * kvHeads * HD;
-  return {
-    kvHeads,
-    promptLen,
-    model: buildGqa(kvHeads),
-    prompt,
-    step,
-    want: {
-      prompt: attendF64(Float64Array.from(prompt.q), kAll.subarray(0, n), vAll.subarray(0, n), promptLen, promptLen, NH, kvHeads, HD),
-      step: attendF64(Float64Array.from(step.q), kAll, vAll, 1, T, NH, kvHeads, HD),
-      presentKey: toCacheLayout(kAll, T, kvHeads),
-      presentValue: toCacheLayout(vAll, T, kvHeads),
-    },
-  };
+  const lens = runLengths(promptLen);
+  const runs = lens.map((S, i) => ({ q: seeded(S * NH * HD, 11 + 3 * i), k: seeded(S * kvHeads * HD, 12 + 3 * i), v: seeded(S * kvHeads * HD, 13 + 3 * i) }));
+  const T = lens.reduce((a, b) => a + b, 0);
+  const row = kvHeads * HD;
+  const kAll = new Float64Array(T * row);
+  const vAll = new Float64Array(T * row);
+  const wantRuns: Float64Array[] = [];
+  let P = 0;
+  runs.forEach((r, i) => {
+    kAll.set(r.k, P * row);
+    vAll.set(r.v, P * row);
+    const total = P + lens[i]!;
+    wantRuns.push(attendF64(Float64Array.from(r.q), kAll.subarray(0, total * row), vAll.subarray(0, total * row), lens[i]!, total, NH, kvHeads, HD));
+    P = total;
+  });
+  return { kvHeads, promptLen, model: buildGqa(kvHeads), runs, want: { runs: wantRuns, presentKey: toCacheLayout(kAll, T, kvHeads), presentValue: toCacheLayout(vAll, T, kvHeads) } };
 }
 
-export function gqaFeeds(c: GqaCase, phase: 'prompt' | 'step', past?: { key: PlainTensor; value: PlainTensor }): Feeds {
-  const x = c[phase];
-  const S = x.q.length / (NH * HD);
-  const P = phase === 'prompt' ? 0 : c.promptLen;
-  const empty = f32T(new Float32Array(0), [1, c.kvHeads, 0, HD]);
-  return {
-    query: f32T(x.q, [1, S, NH * HD]),
-    key: f32T(x.k, [1, S, c.kvHeads * HD]),
-    value: f32T(x.v, [1, S, c.kvHeads * HD]),
-    past_key: past?.key ?? empty,
-    past_value: past?.value ?? empty,
-    // seqlens_k is total length − 1 (ORT's contrib-op definition), total_sequence_length a scalar.
-    seqlens_k: { type: 'int32', dims: [1], data: [P + S - 1] },
-    total_sequence_length: { type: 'int32', dims: [], data: [P + S] },
-  };
+/** One feed set per run; past_key/past_value only for the first (empty): the page chains presents. */
+export function gqaFeeds(c: GqaCase): Feeds[] {
+  let P = 0;
+  return c.runs.map((x, i) => {
+    const S = x.q.length / (NH * HD);
+    const f: Feeds = {
+      query: f32T(x.q, [1, S, NH * HD]),
+      key: f32T(x.k, [1, S, c.kvHeads * HD]),
+      value: f32T(x.v, [1, S, c.kvHeads * HD]),
+      // seqlens_k is total length − 1 (ORT's contrib-op definition), total_sequence_length a scalar.
+      seqlens_k: { type: 'int32', dims: [1], data: [P + S - 1] },
+      total_sequence_length: { type: 'int32', dims: [], data: [P + S] },
+    };
+    if (i === 0) {
+      f.past_key = f32T(new Float32Array(0), [1, c.kvHeads, 0, HD]);
+      f.past_value = f32T(new Float32Array(0), [1, c.kvHeads, 0, HD]);
+    }
+    P += S;
+    return f;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -185,8 +190,8 @@ const ATTN_CONFIG: LlmConfig = { hiddenSize: H, intermediateSize: 4 * H, numLaye
 
 export interface StandardCase {
   model: Uint8Array;
-  prompt: Float32Array; // (PROMPT, H)
-  step: Float32Array; // (1, H)
+  /** runs[0] is the prompt (PROMPT, H), then one (1, H) row per decode step. */
+  runs: Float32Array[];
   want: AttnWant;
 }
 
@@ -242,38 +247,44 @@ function ropeF64(x: Float64Array, S: number, start: number): void {
 
 export async function standardCase(): Promise<StandardCase> {
   const w = projWeights();
-  const prompt = seeded(PROMPT * H, 7);
-  const step = seeded(H, 9);
-  const T = PROMPT + 1;
+  const lens = runLengths(PROMPT);
+  const runs = lens.map((S, i) => seeded(S * H, 7 + 2 * i));
+  const T = lens.reduce((a, b) => a + b, 0);
   const x = new Float64Array(T * H);
-  x.set(prompt);
-  x.set(step, PROMPT * H);
+  let P = 0;
+  for (const r of runs) {
+    x.set(r, P * H);
+    P += r.length / H;
+  }
   const q = linearF64(x, w.q, T, H, H);
   const k = linearF64(x, w.k, T, H, H);
   const v = linearF64(x, w.v, T, H, H);
   ropeF64(q, T, 0);
   ropeF64(k, T, 0);
-  const attnPrompt = attendF64(q.subarray(0, PROMPT * H), k.subarray(0, PROMPT * H), v.subarray(0, PROMPT * H), PROMPT, PROMPT, NH, NH, HD);
-  const attnStep = attendF64(q.subarray(PROMPT * H), k, v, 1, T, NH, NH, HD);
-  return {
-    model: await buildStandardAttention(w),
-    prompt,
-    step,
-    want: { prompt: linearF64(attnPrompt, w.o, PROMPT, H, H), step: linearF64(attnStep, w.o, 1, H, H), presentKey: toCacheLayout(k, T, NH), presentValue: toCacheLayout(v, T, NH) },
-  };
+  const wantRuns: Float64Array[] = [];
+  P = 0;
+  for (const S of lens) {
+    const total = P + S;
+    const attn = attendF64(q.subarray(P * H, total * H), k.subarray(0, total * H), v.subarray(0, total * H), S, total, NH, NH, HD);
+    wantRuns.push(linearF64(attn, w.o, S, H, H));
+    P = total;
+  }
+  return { model: await buildStandardAttention(w), runs, want: { runs: wantRuns, presentKey: toCacheLayout(k, T, NH), presentValue: toCacheLayout(v, T, NH) } };
 }
 
-export function standardFeeds(c: StandardCase, phase: 'prompt' | 'step', past?: { key: PlainTensor; value: PlainTensor }): Feeds {
-  const x = c[phase];
-  const S = x.length / H;
-  const P = phase === 'prompt' ? 0 : PROMPT;
-  const empty = f32T(new Float32Array(0), [1, NH, 0, HD]);
-  return {
-    inputs_embeds: f32T(x, [1, S, H]),
-    attention_mask: { type: 'int64', dims: [1, P + S], data: new Array<number>(P + S).fill(1) },
-    past_key: past?.key ?? empty,
-    past_value: past?.value ?? empty,
-  };
+/** One feed set per run, as the decoder is fed; the page chains present → past. */
+export function standardFeeds(c: StandardCase): Feeds[] {
+  let P = 0;
+  return c.runs.map((x, i) => {
+    const S = x.length / H;
+    P += S;
+    const f: Feeds = { inputs_embeds: f32T(x, [1, S, H]), attention_mask: { type: 'int64', dims: [1, P], data: new Array<number>(P).fill(1) } };
+    if (i === 0) {
+      f.past_key = f32T(new Float32Array(0), [1, NH, 0, HD]);
+      f.past_value = f32T(new Float32Array(0), [1, NH, 0, HD]);
+    }
+    return f;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -63,22 +63,71 @@ function toPlain(t: { type: string; dims: readonly number[]; data: unknown }): P
 /**
  * `placements`: verbose session logging, so the console shows which EP each node was placed on
  * (a WebGPU result only means something if the op really ran on the GPU, not a CPU fallback).
+ * `gpuKv`: present_key/present_value stay in GPU buffers (what the app's engine does on WebGPU).
  */
-async function open(id: string, modelB64: string, placements = false): Promise<void> {
+async function open(id: string, modelB64: string, placements = false, gpuKv = false): Promise<void> {
   const ep = build === 'wasm' ? 'wasm' : 'webgpu';
   // Same optimisation level as the app's sessions (workers/ort-runtime.ts).
-  sessions.set(id, await ort!.InferenceSession.create(fromBase64(modelB64), { executionProviders: [ep], graphOptimizationLevel: 'all', ...(placements ? { logSeverityLevel: 0 as const, logVerbosityLevel: 0 } : {}) }));
+  sessions.set(
+    id,
+    await ort!.InferenceSession.create(fromBase64(modelB64), {
+      executionProviders: [ep],
+      graphOptimizationLevel: 'all',
+      ...(placements ? { logSeverityLevel: 0 as const, logVerbosityLevel: 0 } : {}),
+      ...(gpuKv ? { preferredOutputLocation: { present_key: 'gpu-buffer' as const, present_value: 'gpu-buffer' as const } } : {}),
+    }),
+  );
 }
 
-async function run(id: string, feeds: Feeds): Promise<Record<string, PlainTensor>> {
+function session(id: string): Session {
   const s = sessions.get(id);
   if (!s) throw new Error(`no session ${id}`);
-  // Runs log at warning level: the verbose placement log is only wanted at session creation.
-  const out = await s.run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, toTensor(t)])), { logSeverityLevel: 2 });
+  return s;
+}
+
+// Runs log at warning level: the verbose placement log is only wanted at session creation.
+const RUN_OPTIONS = { logSeverityLevel: 2 as const };
+
+async function run(id: string, feeds: Feeds): Promise<Record<string, PlainTensor>> {
+  const out = await session(id).run(Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, toTensor(t)])), RUN_OPTIONS);
   return Object.fromEntries(Object.entries(out).map(([k, t]) => [k, toPlain(t)]));
 }
 
-const bc = { init, open, run };
+type OrtTensor = InstanceType<Ort['Tensor']>;
+
+async function download(t: OrtTensor): Promise<PlainTensor> {
+  if (t.location === 'cpu') return toPlain(t);
+  return toPlain({ type: t.type, dims: t.dims, data: await t.getData() });
+}
+
+/**
+ * Prompt then decode steps, as the engine runs them: each run's present_key/value become the
+ * next run's past_key/value without leaving the device (when the session keeps them on the GPU);
+ * replaced tensors are disposed. Returns every run's `output` and the final KV cache.
+ */
+async function chain(id: string, runs: Feeds[]): Promise<{ outputs: PlainTensor[]; presentKey: PlainTensor; presentValue: PlainTensor }> {
+  const s = session(id);
+  const outputs: PlainTensor[] = [];
+  let past: { key: OrtTensor; value: OrtTensor } | undefined;
+  for (const feeds of runs) {
+    const f: Record<string, OrtTensor> = Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, toTensor(t)]));
+    if (past) {
+      f.past_key = past.key;
+      f.past_value = past.value;
+    }
+    const out = await s.run(f, RUN_OPTIONS);
+    outputs.push(await download(out.output!));
+    past?.key.dispose();
+    past?.value.dispose();
+    past = { key: out.present_key!, value: out.present_value! };
+  }
+  const result = { outputs, presentKey: await download(past!.key), presentValue: await download(past!.value) };
+  past!.key.dispose();
+  past!.value.dispose();
+  return result;
+}
+
+const bc = { init, open, run, chain };
 
 declare global {
   interface Window {
