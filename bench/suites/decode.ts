@@ -76,7 +76,14 @@ const suite: BenchSuite = {
           const n = await nodeRun(dir, format, threads);
           rows.push(...rowsOf(label('node cpu'), n, `onnxruntime-node CPU EP, intraOpNumThreads ${threads}`));
           ctx.log(`${label('browser wasm')}`);
-          const w = await browserRun(ctx, url, 'wasm', format, threads);
+          let w: DecodeOut;
+          try {
+            w = await browserRun(ctx, url, 'wasm', format, threads);
+          } catch (e) {
+            // One failed configuration must not lose the rest of the run.
+            rows.push({ suite: 'decode', case: label('browser wasm'), metric: 'error', value: NaN, unit: '', notes: (e instanceof Error ? e.message : String(e)).split('\n')[0] });
+            continue;
+          }
           const k = Math.min(w.tokens.length, n.tokens.length);
           const same = w.tokens.slice(0, k).every((id, i) => id === n.tokens[i]);
           rows.push(...rowsOf(label('browser wasm'), w, `onnxruntime-web wasm EP, numThreads ${w.threads}; first ${k} greedy tokens ${same ? 'equal' : 'DIFFER from'} node's`));

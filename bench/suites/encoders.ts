@@ -171,11 +171,12 @@ const suite: BenchSuite = {
       ctx.log(`${t.label}: node`);
       const node = await nodeSide(t, fixtures);
       ctx.log(`${t.label}: browser wasm`);
-      const wasm = await browserSide(ctx, t, 'wasm');
+      const failed = (e: unknown): EncodeResult[] => t.cases.map((c) => ({ modality: c.modality, preprocessMs: null, firstEncodeMs: NaN, encodeMs: NaN, dims: [], vector: [], error: (e instanceof Error ? e.message : String(e)).split('\n')[0] }));
+      const wasm = await browserSide(ctx, t, 'wasm').catch(failed);
       let gpu: EncodeResult[] | null = null;
       if (t.webgpu) {
         ctx.log(`${t.label}: browser webgpu (SwiftShader, correctness only)`);
-        gpu = await browserSide(ctx, t, 'webgpu').catch((e: unknown) => [{ modality: 'all', preprocessMs: null, firstEncodeMs: NaN, encodeMs: NaN, dims: [], vector: [], error: String(e) }]);
+        gpu = await browserSide(ctx, t, 'webgpu').catch(failed);
       }
       rows.push(...rowsFor(t, node, wasm, gpu));
     }
