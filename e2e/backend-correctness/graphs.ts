@@ -329,7 +329,7 @@ export function nbitsCase(dtype: 'float32' | 'float16'): NbitsCase {
 }
 
 // ---------------------------------------------------------------------------------------------
-// (d) The decoder's RoPE tables (makeRope: in-graph Cast·Mul·Cos/Sin) at the given positions.
+// (d) The decoder's RoPE tables (makeRope: precomputed fp32 cos/sin tables, Gather by position).
 
 export interface RopeCase {
   model: Uint8Array;
