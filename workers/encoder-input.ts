@@ -12,7 +12,7 @@ export type EncoderInput =
   | { kind: 'bytes'; modality: Modality; bytes: Uint8Array; fileName: string; mime: string }
   /** Audio decoded by the page (mp3, ogg, webm, m4a): one Float32Array per channel. */
   | { kind: 'pcm'; modality: 'audio'; channels: Float32Array[]; sampleRate: number; fileName: string }
-  /** Video: RGB24 frames `planVideoFrames(frameCount, fps).frames` asked for, in that order. */
+  /** Video: RGBA frames (canvas ImageData) `planVideoFrames(frameCount, fps).frames` asked for, in that order. */
   | { kind: 'frames'; modality: 'video'; frameCount: number; fps: number; frames: Uint8Array[]; width: number; height: number; fileName: string }
   /** Already a model input (tests, tools). */
   | { kind: 'tensor'; input: PreprocessedInput };

@@ -22,6 +22,17 @@ import type { EncoderInput } from './encoder-input';
 /** WebP and other formats without a pure-TS decoder use the worker's createImageBitmap. */
 const imageOpts = { fallback: platformImageDecoder };
 
+/** Canvas frames are RGBA; the video transform takes RGB24 (done here, off the main thread). */
+export function rgbaToRgb(rgba: Uint8Array): Uint8Array {
+  const rgb = new Uint8Array((rgba.length / 4) * 3);
+  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
+    rgb[j] = rgba[i]!;
+    rgb[j + 1] = rgba[i + 1]!;
+    rgb[j + 2] = rgba[i + 2]!;
+  }
+  return rgb;
+}
+
 export async function toModelInput(input: EncoderInput, signal?: AbortSignal): Promise<PreprocessedInput> {
   throwIfAborted(signal);
   switch (input.kind) {
@@ -30,7 +41,7 @@ export async function toModelInput(input: EncoderInput, signal?: AbortSignal): P
     case 'pcm':
       return preprocessPcm(input.channels, input.sampleRate);
     case 'frames':
-      return preprocessVideoFrames(planVideo(input.frameCount, input.fps), input.frames, input.width, input.height);
+      return preprocessVideoFrames(planVideo(input.frameCount, input.fps), input.frames.map(rgbaToRgb), input.width, input.height);
     case 'bytes': {
       const { bytes, modality } = input;
       switch (modality) {

@@ -17,7 +17,9 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       await app.waitForModel();
       expect(states).toContain('loading');
       await expect(page.getByTestId('backend-reason')).toContainText(backend === 'webgpu' ? 'WebGPU' : 'Wasm');
-      await expect(page.getByTestId('model-notice')).toBeVisible();
+      const manifest = (await (await page.request.get(new URL('models/builtin/manifest.json', page.url()).href)).json()) as { notice?: string };
+      if (manifest.notice) await expect(page.getByTestId('model-notice')).toHaveText(manifest.notice);
+      else await expect(page.getByTestId('model-notice')).toHaveCount(0);
 
       await app.ask('Hello, who are you?');
       await expect(app.user()).toContainText('Hello, who are you?');

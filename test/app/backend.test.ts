@@ -24,6 +24,7 @@ describe('detectBackend', () => {
   it('uses wasm threads only when cross-origin isolated', async () => {
     expect((await detectBackend(env({ crossOriginIsolated: false }))).numThreads).toBe(1);
     expect((await detectBackend(env({ crossOriginIsolated: true, hardwareConcurrency: 8 }))).numThreads).toBe(4);
+    expect((await detectBackend(env({ crossOriginIsolated: true, hardwareConcurrency: 4 }))).numThreads).toBe(4);
     expect((await detectBackend(env({ crossOriginIsolated: true, hardwareConcurrency: 2 }))).numThreads).toBe(2);
   });
 

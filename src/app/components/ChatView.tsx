@@ -1,15 +1,9 @@
-import { useEffect, useRef } from 'react';
 import { useApp } from '../store';
 import { selectActive } from '../store/chat-slice';
 import { MessageView } from './MessageView';
 
 export function ChatView() {
   const conv = useApp(selectActive);
-  const end = useRef<HTMLDivElement>(null);
-  const last = conv?.messages[conv.messages.length - 1];
-  useEffect(() => {
-    end.current?.scrollIntoView({ block: 'end' });
-  }, [conv?.messages.length, last?.text]);
   if (!conv || conv.messages.length === 0) {
     return (
       <div className="chat-empty">
@@ -19,11 +13,14 @@ export function ChatView() {
     );
   }
   return (
+    // column-reverse keeps the view pinned to the newest text as it streams, with no per-token
+    // scrollIntoView (a forced layout per frame: the page's biggest main-thread cost when profiled).
     <div className="chat-log" aria-live="polite">
-      {conv.messages.map((m, i) => (
-        <MessageView key={m.id} conversationId={conv.id} message={m} isLast={i === conv.messages.length - 1} />
-      ))}
-      <div ref={end} />
+      <div className="chat-log-inner">
+        {conv.messages.map((m, i) => (
+          <MessageView key={m.id} conversationId={conv.id} message={m} isLast={i === conv.messages.length - 1} />
+        ))}
+      </div>
     </div>
   );
 }

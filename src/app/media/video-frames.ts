@@ -8,7 +8,7 @@ export interface OpenVideo {
   duration: number;
   width: number;
   height: number;
-  /** RGB24, row-major, width × height × 3 (its own buffer: transferable). */
+  /** RGBA, row-major, width × height × 4 (its own buffer: transferable; the worker drops alpha). */
   frameAt(seconds: number): Promise<Uint8Array>;
   posterDataUrl(maxSide?: number): string;
   /** Frames per second from the media times of a few presented frames (30 if unmeasurable). */
@@ -72,13 +72,7 @@ export async function openVideo(blob: Blob, fileName: string): Promise<OpenVideo
       }
       ctx.drawImage(v, 0, 0);
       const rgba = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-      const rgb = new Uint8Array((rgba.length / 4) * 3);
-      for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-        rgb[j] = rgba[i]!;
-        rgb[j + 1] = rgba[i + 1]!;
-        rgb[j + 2] = rgba[i + 2]!;
-      }
-      return rgb;
+      return new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.byteLength);
     },
     async measureFps() {
       type Rvfc = (cb: (now: number, meta: { mediaTime: number }) => void) => number;
