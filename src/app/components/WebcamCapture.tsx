@@ -8,14 +8,16 @@ export function WebcamCapture({ onClose }: { onClose: () => void }) {
   const video = useRef<HTMLVideoElement>(null);
   const [stream, setStream] = useState<MediaStream | null>(null);
   const [recording, setRecording] = useState(false);
+  /** The preview shows frames (until then a photo would be empty). */
+  const [live, setLive] = useState(false);
 
   useEffect(() => {
     let s: MediaStream | null = null;
-    let live = true;
+    let active = true;
     navigator.mediaDevices
       .getUserMedia({ video: { width: { ideal: 640 }, height: { ideal: 480 } } })
       .then((st) => {
-        if (!live) return st.getTracks().forEach((t) => t.stop());
+        if (!active) return st.getTracks().forEach((t) => t.stop());
         s = st;
         setStream(st);
         if (video.current) video.current.srcObject = st;
@@ -25,7 +27,7 @@ export function WebcamCapture({ onClose }: { onClose: () => void }) {
         onClose();
       });
     return () => {
-      live = false;
+      active = false;
       s?.getTracks().forEach((t) => t.stop());
     };
   }, [onClose]);
@@ -62,11 +64,11 @@ export function WebcamCapture({ onClose }: { onClose: () => void }) {
 
   return (
     <div className="capture-panel" role="group" aria-label="Camera" data-testid="webcam-capture">
-      <video ref={video} className="cam-preview" autoPlay muted playsInline />
-      <button type="button" className="primary" disabled={!stream || recording} onClick={photo} data-testid="webcam-photo">
+      <video ref={video} className="cam-preview" autoPlay muted playsInline onLoadedData={() => setLive(true)} />
+      <button type="button" className="primary" disabled={!live || recording} onClick={photo} data-testid="webcam-photo">
         Take photo
       </button>
-      <button type="button" disabled={!stream || recording} onClick={clip} data-testid="webcam-clip">
+      <button type="button" disabled={!live || recording} onClick={clip} data-testid="webcam-clip">
         {recording ? 'Recording…' : `Record ${CLIP_SECONDS} s clip`}
       </button>
       <button type="button" className="ghost" onClick={onClose}>
