@@ -1,3 +1,4 @@
+import { f16ArrayToF32, f16ToF32, f32ArrayToF16, f32ToF16 } from '../../src/core/half';
 import type { StorageDType } from './types';
 
 /** Bytes per element of each storage dtype. */
@@ -5,25 +6,7 @@ export const ITEM_SIZE: Record<StorageDType, number> = {
   float32: 4, float16: 2, bfloat16: 2, float64: 8, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
 };
 
-let halfTable: Float32Array | undefined;
-
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** fp16 bits -> fp32 value, as a 64 Ki-entry table (exact, covers subnormals/inf/NaN). */
-function halfToFloatTable(): Float32Array {
-  if (halfTable) return halfTable;
-  const t = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exp = (h >> 10) & 0x1f;
-    const frac = h & 0x3ff;
-    if (exp === 0) t[h] = sign * frac * 2 ** -24;
-    else if (exp === 31) t[h] = frac ? NaN : sign * Infinity;
-    else t[h] = sign * (1 + frac / 1024) * 2 ** (exp - 15);
-  }
-  halfTable = t;
-  return t;
-}
 
 /**
  * Decodes `count` little-endian elements of `dtype` from `bytes` (starting at byte 0) into float32.
@@ -35,9 +18,7 @@ export function decodeToF32(bytes: Uint8Array, dtype: StorageDType, count: numbe
   const out = new Float32Array(count);
   if (fast && dtype === 'float16') {
     // Typed-array views instead of DataView calls: ~10x faster, which matters at 1e9 parameters.
-    const t = halfToFloatTable();
-    const src = new Uint16Array(bytes.buffer, bytes.byteOffset, count);
-    for (let i = 0; i < count; i++) out[i] = t[src[i]!]!;
+    f16ArrayToF32(new Uint16Array(bytes.buffer, bytes.byteOffset, count), out);
     return out;
   }
   if (fast && dtype === 'bfloat16') {
@@ -51,11 +32,9 @@ export function decodeToF32(bytes: Uint8Array, dtype: StorageDType, count: numbe
     case 'float32':
       for (let i = 0; i < count; i++) out[i] = dv.getFloat32(i * 4, true);
       break;
-    case 'float16': {
-      const t = halfToFloatTable();
-      for (let i = 0; i < count; i++) out[i] = t[dv.getUint16(i * 2, true)]!;
+    case 'float16':
+      for (let i = 0; i < count; i++) out[i] = f16ToF32(dv.getUint16(i * 2, true));
       break;
-    }
     case 'bfloat16': {
       // bf16 is the top half of an fp32: shift the bits into place.
       const u = new Uint32Array(out.buffer);
@@ -89,30 +68,7 @@ const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
 /** fp32 -> fp16 bits with round-to-nearest-even (what torch's `.half()` does). */
-export function floatToHalfBits(value: number): number {
-  f32[0] = value;
-  const x = u32[0]!;
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 | (mant >>> 13) : 0);
-  const e = exp - 127 + 15;
-  if (e >= 31) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    // Subnormal half: shift the implicit-1 mantissa down, rounding to nearest even.
-    mant |= 0x800000;
-    const shift = 14 - e;
-    const half = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    return sign | (rem > mid || (rem === mid && half & 1) ? half + 1 : half);
-  }
-  const half = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  // A carry out of the mantissa correctly bumps the exponent (and overflows to inf).
-  return sign | (rem > 0x1000 || (rem === 0x1000 && half & 1) ? half + 1 : half);
-}
+export const floatToHalfBits = f32ToF16;
 
 /** fp32 -> bf16 bits with round-to-nearest-even. */
 export function floatToBf16Bits(value: number): number {
@@ -122,21 +78,7 @@ export function floatToBf16Bits(value: number): number {
   return ((x + 0x7fff + ((x >>> 16) & 1)) >>> 16) & 0xffff;
 }
 
-/** Converts a whole Float32Array to fp16 bits (same rounding as floatToHalfBits, without per-call overhead). */
+/** Converts a whole Float32Array to fp16 bits (same rounding as floatToHalfBits). */
 export function floatsToHalfBits(src: Float32Array): Uint16Array {
-  const out = new Uint16Array(src.length);
-  const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
-  for (let i = 0; i < src.length; i++) {
-    const x = bits[i]!;
-    const exp = (x >>> 23) & 0xff;
-    // Normal fp16 range without rounding overflow: inline; everything else (subnormal, inf, NaN): slow path.
-    if (exp > 112 && exp < 143) {
-      const half = ((x >>> 16) & 0x8000) | ((exp - 112) << 10) | ((x >>> 13) & 0x3ff);
-      const rem = x & 0x1fff;
-      out[i] = rem > 0x1000 || (rem === 0x1000 && half & 1) ? half + 1 : half;
-    } else {
-      out[i] = floatToHalfBits(src[i]!);
-    }
-  }
-  return out;
+  return f32ArrayToF16(src);
 }
