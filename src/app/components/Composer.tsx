@@ -59,13 +59,13 @@ export function Composer() {
         />
         <div className="composer-tools">
           <button type="button" className="icon-btn" aria-label="Attach files" title="Attach files" disabled={!encoderReady} onClick={() => fileInput.current?.click()}>
-            📎
+            +
           </button>
           <button type="button" className="icon-btn" aria-label="Record audio" title="Record audio" disabled={!encoderReady} aria-pressed={capture === 'mic'} onClick={() => setCapture(capture === 'mic' ? null : 'mic')}>
-            🎤
+            Mic
           </button>
           <button type="button" className="icon-btn" aria-label="Use camera" title="Photo or short clip" disabled={!encoderReady} aria-pressed={capture === 'cam'} onClick={() => setCapture(capture === 'cam' ? null : 'cam')}>
-            📷
+            Cam
           </button>
         </div>
         <label className="sr-only" htmlFor="composer-input">

@@ -24,7 +24,7 @@ export function Sidebar({ open, onClose }: { open: boolean; onClose: () => void 
                 {c.title}
               </button>
               <button type="button" className="icon-btn" aria-label={`Delete ${c.title}`} disabled={generating} onClick={() => void deleteConversation(id)} data-testid="conversation-delete">
-                🗑
+                ×
               </button>
             </li>
           );
