@@ -7,7 +7,7 @@
 import { createReadStream, statSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
 import { join, normalize, resolve, sep } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createServer, type Plugin, type ViteDevServer } from 'vite';
 import { chromiumArgs } from '../../playwright.config';
 
@@ -22,6 +22,8 @@ export interface BenchBrowser {
   chromiumVersion: string;
   /** A fresh page at bench/browser/<page> with status 'ready' (fresh page = fresh wasm heap and thread count). */
   open(page?: string): Promise<Page>;
+  /** A fresh browser context (own storage: IndexedDB, cache, service workers) on the run's Chromium; the caller closes it. */
+  newContext(): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -108,6 +110,7 @@ export async function startBenchBrowser(root: string, workDir: string): Promise<
       await p.waitForFunction(() => document.getElementById('status')?.textContent === 'ready', undefined, { timeout: 120_000 });
       return p;
     },
+    newContext: () => browser.newContext(),
     async close() {
       await browser.close().catch(() => {});
       await server.close();

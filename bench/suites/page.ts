@@ -1,0 +1,218 @@
+/**
+ * The real app page (issue 4): the built app (`dist/`, `npm run build`; built here when missing)
+ * served by `vite preview` (COOP/COEP from vite.config.ts, as the e2e journeys see it) and driven
+ * through its stable test ids, per backend (wasm; WebGPU on SwiftShader, correctness only):
+ *  - model load time from navigation to `model-status[data-state=ready]`, on the first visit of a
+ *    fresh browser context (download + verify + IndexedDB cache) and on a second visit in the same
+ *    context (from the cache);
+ *  - image encode time (chip appears -> chip ready: preprocessing + ImageBind + zero-shot tags in
+ *    the encoder worker) for the dog image attached through the file input;
+ *  - time to first token for "Describe this image." (send click -> first assistant text on screen)
+ *    and the engine's own first-token time from the message stats line;
+ *  - decode tokens/s from the stats line for a greedy answer of at most 64 new tokens.
+ * Timings are stamped in the page (bench/browser/page-probe.ts), not across Playwright round trips.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer as createNetServer } from 'node:net';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { preview, type PreviewServer } from 'vite';
+import { installPageProbe, type ProbeMark, readMarks, sendNow } from '../browser/page-probe';
+import type { BenchContext, BenchRow, BenchSuite } from '../types';
+
+const SUITE = 'page';
+const IMAGE = 'test/fixtures/pandagpt-tiny/media/images/dog_image.jpg';
+const QUESTION = 'Describe this image.';
+const MAX_NEW_TOKENS = 64;
+const LOAD_TIMEOUT_MS = 240_000;
+const ANSWER_TIMEOUT_MS = 300_000;
+const BACKENDS = [
+  { backend: 'wasm', label: 'wasm', notes: '' },
+  { backend: 'webgpu', label: 'webgpu (SwiftShader)', notes: 'correctness only: SwiftShader is a CPU rasteriser, not GPU speed' },
+] as const;
+
+/** tsx compiles with esbuild keepNames, which wraps functions in `__name(...)`; the page lacks it. */
+const NAME_SHIM = 'globalThis.__name ??= (f) => f;';
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const s = createNetServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+}
+
+function ensureBuilt(ctx: BenchContext): void {
+  if (existsSync(join(ctx.root, 'dist/index.html')) && existsSync(join(ctx.root, 'dist/models/builtin/manifest.json'))) return;
+  ctx.log('dist/ is missing: npm run build');
+  // Child stdout goes to stderr: stdout carries only the results table.
+  execFileSync('npm', ['run', 'build'], { cwd: ctx.root, stdio: ['ignore', 2, 2] });
+}
+
+async function servePreview(root: string): Promise<{ server: PreviewServer; origin: string }> {
+  const port = await freePort();
+  const server = await preview({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
+  return { server, origin: `http://127.0.0.1:${port}` };
+}
+
+/** The first mark of `kind` at or after `from` whose value matches. */
+function findMark(marks: ProbeMark[], kind: ProbeMark['kind'], test: (v: string) => boolean, from = 0): ProbeMark | undefined {
+  return marks.find((m) => m.kind === kind && m.t >= from && test(m.value));
+}
+
+async function pageAlerts(page: Page): Promise<string> {
+  return (await page.locator('[role="alert"]').allInnerTexts().catch(() => [])).join(' | ');
+}
+
+interface Visit {
+  loadMs: number;
+  /** Status labels seen while loading ("Downloading …" on a download, "Opening …" from the cache). */
+  labels: string[];
+  backendChip: string;
+}
+
+/** Navigates and times navigation start -> model ready (performance.now() in the page). */
+async function visit(page: Page, origin: string): Promise<Visit> {
+  await page.goto(`${origin}/`);
+  const status = page.getByTestId('model-status');
+  await page.locator('[data-testid="model-status"][data-state="ready"], [data-testid="model-status"][data-state="error"]').waitFor({ timeout: LOAD_TIMEOUT_MS });
+  if ((await status.getAttribute('data-state')) === 'error') throw new Error(`the model failed to load: ${await pageAlerts(page)}`);
+  const marks = await page.evaluate(readMarks);
+  const ready = findMark(marks, 'state', (v) => v === 'ready');
+  if (!ready) throw new Error('model-status is ready but the probe saw no ready mark');
+  return {
+    loadMs: ready.t,
+    labels: marks.filter((m) => m.kind === 'label' && m.t <= ready.t).map((m) => m.value),
+    backendChip: (await page.getByTestId('backend-reason').innerText()).trim(),
+  };
+}
+
+interface Answer {
+  encodeMs: number;
+  ttftMs: number;
+  engineTtftMs: number;
+  tokensPerSecond: number;
+  tokens: number;
+  status: string;
+  text: string;
+}
+
+async function askAboutImage(page: Page, root: string): Promise<Answer> {
+  const chips = page.getByTestId('attachment-chip');
+  await page.getByTestId('composer-attach').setInputFiles(join(root, IMAGE));
+  await page.locator('[data-testid="attachment-chip"][data-status="ready"], [data-testid="attachment-chip"][data-status="error"]').waitFor({ timeout: ANSWER_TIMEOUT_MS });
+  if ((await chips.first().getAttribute('data-status')) !== 'ready') throw new Error(`the image did not encode: ${await pageAlerts(page)}`);
+  let marks = await page.evaluate(readMarks);
+  const chipShown = findMark(marks, 'chips', (v) => v !== '');
+  const chipReady = findMark(marks, 'chips', (v) => v === 'ready');
+  if (!chipShown || !chipReady) throw new Error('the probe missed the attachment chip');
+
+  await page.getByTestId('composer-input').fill(QUESTION);
+  await page.getByTestId('composer-send').waitFor({ state: 'visible' });
+  const before = await page.evaluate(sendNow);
+  const answer = page.locator('[data-testid="message"][data-role="assistant"]').nth(before);
+  await page.waitForFunction(
+    (n) => /^(done|stopped|error)$/.test(document.querySelectorAll('[data-testid="message"][data-role="assistant"]')[n]?.getAttribute('data-status') ?? ''),
+    before,
+    { timeout: ANSWER_TIMEOUT_MS, polling: 250 },
+  );
+  const status = (await answer.getAttribute('data-status')) ?? '';
+  if (status === 'error') throw new Error(`the answer failed: ${await pageAlerts(page)}`);
+  marks = await page.evaluate(readMarks);
+  const send = marks.filter((m) => m.kind === 'send').pop()!;
+  const first = findMark(marks, 'assistant', (v) => v.startsWith(`${before + 1}:1:`), send.t);
+  if (!first) throw new Error('the probe saw no assistant text after send');
+  const stats = (await answer.getByTestId('message-stats').innerText()).trim();
+  const m = /(\d+) tokens · ([\d.]+) tok\/s · first token (\d+) ms/.exec(stats);
+  if (!m) throw new Error(`unexpected message-stats line: "${stats}"`);
+  return {
+    encodeMs: chipReady.t - chipShown.t,
+    ttftMs: first.t - send.t,
+    engineTtftMs: Number(m[3]),
+    tokensPerSecond: Number(m[2]),
+    tokens: Number(m[1]),
+    status,
+    text: (await answer.locator('.markdown').innerText()).trim(),
+  };
+}
+
+/** Rows for one backend, plus its greedy answer text (compared across backends as a sanity note). */
+async function measureBackend(ctx: BenchContext, context: BrowserContext, origin: string, b: (typeof BACKENDS)[number], wasmText: string | undefined): Promise<{ rows: BenchRow[]; text: string }> {
+  const settings = { backend: b.backend, greedy: true, maxNewTokens: MAX_NEW_TOKENS };
+  await context.addInitScript({ content: NAME_SHIM });
+  await context.addInitScript((s) => localStorage.setItem('pandagpt.settings.v1', JSON.stringify(s)), settings);
+  await context.addInitScript(installPageProbe);
+  const open = async (): Promise<Page> => {
+    const p = await context.newPage();
+    p.on('pageerror', (e) => ctx.log(`[page ${b.backend}] ${e.message}`));
+    return p;
+  };
+
+  const p1 = await open();
+  const first = await visit(p1, origin);
+  await p1.close();
+  const stages = (v: Visit): string => `${v.labels.slice(0, 2).join(' > ')} > … (${v.labels.length} stages)`;
+  ctx.log(`${b.label}: first visit ready in ${first.loadMs.toFixed(0)} ms (${first.backendChip}; ${stages(first)})`);
+  const p2 = await open();
+  const cached = await visit(p2, origin);
+  ctx.log(`${b.label}: second visit ready in ${cached.loadMs.toFixed(0)} ms (${stages(cached)})`);
+  const ans = await askAboutImage(p2, ctx.root);
+  await p2.close();
+  ctx.log(`${b.label}: encode ${ans.encodeMs.toFixed(0)} ms, ttft ${ans.ttftMs.toFixed(0)} ms, ${ans.tokens} tokens at ${ans.tokensPerSecond} tok/s (${ans.status}): ${JSON.stringify(ans.text.slice(0, 80))}`);
+
+  const wantChip = b.backend === 'webgpu' ? 'WebGPU' : 'Wasm';
+  const chipNote = first.backendChip.startsWith(wantChip) ? '' : `; asked for ${b.backend} but the app chose "${first.backendChip}"`;
+  const kase = `${b.label} · ${first.backendChip.split(' · ')[1] ?? '?'}`;
+  // Greedy decoding on the same bundle: the WebGPU answer should read like the wasm one.
+  const sameText = wasmText === undefined ? '' : `; greedy text ${ans.text === wasmText ? 'equals' : 'DIFFERS FROM'} wasm's`;
+  const extra = (n: string): string => [n, b.notes].filter(Boolean).join('; ') + chipNote;
+  const downloaded = (v: Visit): boolean => v.labels.some((l) => l.startsWith('Download'));
+  const rows: BenchRow[] = [
+    { suite: SUITE, case: kase, metric: 'load first visit', value: first.loadMs, unit: 'ms', notes: extra(`navigation -> ready, fresh context${downloaded(first) ? ', downloaded' : ', no download seen'}`) },
+    { suite: SUITE, case: kase, metric: 'load cached', value: cached.loadMs, unit: 'ms', notes: extra(`second visit, same context${downloaded(cached) ? ', DOWNLOADED AGAIN (cache miss)' : ', from IndexedDB'}`) },
+    { suite: SUITE, case: kase, metric: 'image encode', value: ans.encodeMs, unit: 'ms', notes: extra('chip shown -> ready: preprocess + ImageBind + zero-shot tags') },
+    { suite: SUITE, case: kase, metric: 'ttft image question', value: ans.ttftMs, unit: 'ms', notes: extra('send -> first assistant text on screen') },
+    { suite: SUITE, case: kase, metric: 'ttft engine', value: ans.engineTtftMs, unit: 'ms', notes: extra('stats line: engine first token (prefill incl. image token)') },
+    { suite: SUITE, case: kase, metric: 'decode', value: ans.tokensPerSecond, unit: 'tok/s', notes: extra(`stats line; greedy, ${ans.tokens} of max ${MAX_NEW_TOKENS} tokens, ${ans.status}${sameText}`) },
+  ];
+  return { rows, text: ans.text };
+}
+
+const suite: BenchSuite = {
+  name: SUITE,
+  async run(ctx) {
+    ensureBuilt(ctx);
+    const bench = await ctx.browser();
+    const { server, origin } = await servePreview(ctx.root);
+    ctx.log(`dist/ served at ${origin}`);
+    const rows: BenchRow[] = [];
+    const failed: string[] = [];
+    let wasmText: string | undefined;
+    try {
+      for (const b of BACKENDS) {
+        const context = await bench.newContext();
+        try {
+          const r = await measureBackend(ctx, context, origin, b, wasmText);
+          rows.push(...r.rows);
+          if (b.backend === 'wasm') wasmText = r.text;
+        } catch (e) {
+          const msg = e instanceof Error ? e.message : String(e);
+          ctx.log(`${b.label} FAILED: ${msg}`);
+          failed.push(`${b.label}: ${msg}`);
+        } finally {
+          await context.close().catch(() => {});
+        }
+      }
+    } finally {
+      await server.close();
+    }
+    // A backend that failed fails the suite (its rows above are in the log), never a silent gap.
+    if (failed.length) throw new Error(`page suite: ${failed.join(' || ')}`);
+    return rows;
+  },
+};
+export default suite;
