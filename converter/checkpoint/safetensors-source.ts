@@ -1,4 +1,5 @@
 import { PandaError } from '../../src/core/errors';
+import { FileTensorSource } from './file-source';
 import { decodeToF32, ITEM_SIZE } from './dtypes';
 import { RandomAccessFile } from './random-access-file';
 import { numelOf } from './strided';
@@ -53,38 +54,11 @@ export async function openSafetensors(path: string): Promise<TensorSource> {
   }
 }
 
-class SafetensorsSource implements TensorSource {
-  constructor(
-    private readonly f: RandomAccessFile,
-    private readonly slots: Map<string, Slot>,
-  ) {}
-
-  list(): TensorInfo[] {
-    return [...this.slots.values()].map((s) => s.info);
-  }
-
-  has(name: string): boolean {
-    return this.slots.has(name);
-  }
-
-  info(name: string): TensorInfo {
-    return this.slot(name).info;
-  }
-
+class SafetensorsSource extends FileTensorSource<Slot> {
   async readF32(name: string): Promise<Float32Array> {
     const { info, begin, end } = this.slot(name);
     if (end > this.f.size) throw this.f.truncated(end, `tensor ${name}`);
     const bytes = await this.f.read(begin, end - begin, `tensor ${name}`);
     return decodeToF32(bytes, info.dtype, numelOf(info.shape));
-  }
-
-  close(): Promise<void> {
-    return this.f.close();
-  }
-
-  private slot(name: string): Slot {
-    const s = this.slots.get(name);
-    if (!s) throw new PandaError('CHECKPOINT_MISSING_TENSOR', `${this.f.path} has no tensor named ${name}.`, { file: this.f.path, tensor: name });
-    return s;
   }
 }

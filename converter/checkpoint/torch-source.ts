@@ -1,4 +1,5 @@
 import { PandaError } from '../../src/core/errors';
+import { FileTensorSource } from './file-source';
 import { decodeToF32, ITEM_SIZE } from './dtypes';
 import { RandomAccessFile } from './random-access-file';
 import { gatherStrided, isContiguous, numelOf, viewExtent } from './strided';
@@ -55,24 +56,7 @@ export async function openTorchZip(path: string): Promise<TensorSource> {
   }
 }
 
-class TorchZipSource implements TensorSource {
-  constructor(
-    private readonly f: RandomAccessFile,
-    private readonly slots: Map<string, Slot>,
-  ) {}
-
-  list(): TensorInfo[] {
-    return [...this.slots.values()].map((s) => s.info);
-  }
-
-  has(name: string): boolean {
-    return this.slots.has(name);
-  }
-
-  info(name: string): TensorInfo {
-    return this.slot(name).info;
-  }
-
+class TorchZipSource extends FileTensorSource<Slot> {
   async readF32(name: string): Promise<Float32Array> {
     const { ref, entry, info } = this.slot(name);
     const n = numelOf(ref.shape);
@@ -86,17 +70,5 @@ class TorchZipSource implements TensorSource {
     // Only the span the view touches is read: memory stays bounded by the largest tensor.
     const values = decodeToF32(await this.f.read(start, span * size, what), info.dtype, span);
     return isContiguous(ref.shape, ref.stride) ? values : gatherStrided(values, ref.shape, ref.stride);
-  }
-
-  close(): Promise<void> {
-    return this.f.close();
-  }
-
-  private slot(name: string): Slot {
-    const s = this.slots.get(name);
-    if (!s) {
-      throw new PandaError('CHECKPOINT_MISSING_TENSOR', `${this.f.path} has no tensor named ${name}.`, { file: this.f.path, tensor: name });
-    }
-    return s;
   }
 }
