@@ -459,7 +459,7 @@ def build_align_batch(llm, proj, sp, split, E, rng, bs, mix):
     return emb, full_ids, full_m
 
 
-def stage_align(llm, proj, sp, used, split, E, mix, steps, bs=32, lr=2e-3, tag='align'):
+def stage_align(llm, proj, sp, used, split, E, mix, steps, bs=32, lr=3e-3, tag='align'):
     seed_all(SEED + 20 + len(tag))
     steps = steps_(steps)
     used_t = torch.tensor(used)
@@ -585,10 +585,12 @@ def main():
         llm = stage_lm(sp, used_vocab(sp))
         save_state('llm_base.pt', llm.state_dict())
         log('lm done')
-    for tag, mix, steps, out in (('align-image', MIX_IMAGE, 200, 'delta_zeroshot.pt'),
-                                 ('align-all', MIX_FINAL, 320, 'delta_final.pt')):
+    for tag, mix, steps, out in (('align-image', MIX_IMAGE, 900, 'delta_zeroshot.pt'),
+                                 ('align-all', MIX_FINAL, 1400, 'delta_final.pt')):
         if tag in stages:
-            emb = load_state('embeds.pt')
+            # the image-only stage needs only the vision embeddings, so it can start before binding ends
+            emb = load_state('embeds.pt' if tag == 'align-all' or os.path.exists(os.path.join(BUILD, 'embeds.pt'))
+                             else 'E_vision.pt')
             split_like = {m: (sp_,) for m, sp_ in emb['specs'].items()}
             llm = LlamaTiny(LLM_CFG, LORA_R, LORA_ALPHA)
             llm.load_state_dict(load_state('llm_base.pt'))
