@@ -63,8 +63,12 @@ sw.addEventListener('fetch', (e) => {
   if (req.mode === 'navigate') {
     // Cache first: the page stays the version this worker cached (with its COOP/COEP headers) until
     // the user applies an update; a network-first page would load a new build's HTML under old code.
-    e.respondWith(caches.match(new URL('./', base).href, { cacheName: CACHE }).then((hit) => hit ?? fetch(req)));
+    e.respondWith(caches.match(new URL('./', base).href, { cacheName: CACHE, ignoreVary: true }).then((hit) => hit ?? fetch(req)));
     return;
   }
-  e.respondWith(caches.match(req, { cacheName: CACHE, ignoreSearch: true }).then((hit) => hit ?? fetch(req)));
+  // ignoreVary: static servers (Vite preview's sirv) send `Vary: Origin`, and module scripts and
+  // `crossorigin` links carry an Origin header the install-time requests lacked, so an exact Vary
+  // match would miss every precached asset and the app would not start offline. Shell files are
+  // hashed same-origin files: their bytes do not depend on Origin.
+  e.respondWith(caches.match(req, { cacheName: CACHE, ignoreSearch: true, ignoreVary: true }).then((hit) => hit ?? fetch(req)));
 });
