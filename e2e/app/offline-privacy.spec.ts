@@ -4,7 +4,8 @@
  *   for nothing but `manifest.json` (the store revalidates it; src/model-store/README.md);
  * - offline after one visit, the shell (service worker) and the model (IndexedDB) still load and a
  *   question is answered;
- * - a full chat with media talks to the app's own origin only, and never sends a request body.
+ * - a full chat with media talks to the app's own origin only, and never sends a request body;
+ * - a new version is offered in the update banner and applied only on the user's click.
  */
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { AppPage, APP_URL, FIXTURE_MEDIA } from '../support/app-page';
@@ -143,5 +144,40 @@ test.describe('offline and privacy (built app, wasm)', () => {
     // The media never left the page: no request names it.
     expect(network.filter((s) => /dog_image/i.test(s.url))).toEqual([]);
     console.log(`[offline-privacy] media chat: ${network.length} requests, all GET to ${ORIGIN}, ${Date.now() - t0} ms`);
+  });
+
+  test('a new version is offered in a banner and applied only when the user asks', async ({ page }) => {
+    const app = new AppPage(page);
+    await app.open({ backend: 'wasm', settings: { maxNewTokens: 8 } });
+    await app.waitForModel();
+    await page.evaluate(async () => {
+      await navigator.serviceWorker.ready;
+      if (!navigator.serviceWorker.controller) await new Promise((r) => navigator.serviceWorker.addEventListener('controllerchange', r, { once: true }));
+    });
+    await app.ask('Hello');
+    expect(await app.waitForAnswer()).toBe('done');
+    await expect(page.getByTestId('update-banner')).toHaveCount(0);
+    // A marker on this document: it survives only as long as the page is not reloaded.
+    await page.evaluate(() => ((window as unknown as { __marker: number }).__marker = 42));
+
+    // A "new deployment" (the preview serves one fixed build): the same scope gets a worker under
+    // another script URL, which the browser installs as an update of the registration the app holds.
+    await page.evaluate(() => navigator.serviceWorker.register('./sw.js?next-build'));
+    const banner = page.getByTestId('update-banner');
+    await expect(banner).toBeVisible();
+    await expect(banner).toHaveAttribute('role', 'status');
+    // Offered, not forced: the conversation stays on screen, no navigation happened.
+    await page.waitForTimeout(1000);
+    await expect(app.messages).toHaveCount(2);
+    expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBe(42);
+
+    // The user applies it: the new worker takes over and the page reloads once, conversation kept.
+    const reloaded = page.waitForEvent('load');
+    await banner.getByRole('button', { name: 'Reload to update' }).click();
+    await reloaded;
+    await app.waitForModel();
+    expect(await page.evaluate(() => (window as unknown as { __marker?: number }).__marker)).toBeUndefined();
+    expect(await page.evaluate(() => navigator.serviceWorker.controller?.scriptURL)).toMatch(/sw\.js\?next-build$/);
+    await expect(page.getByTestId('conversation-item')).toHaveCount(1);
   });
 });
