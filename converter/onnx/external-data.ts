@@ -1,7 +1,7 @@
 /**
  * Streams initializer bytes into numbered external-data files beside the .onnx graph, starting a
- * new file when the current one would pass `maxFileBytes` (browsers cap one ArrayBuffer; see
- * ../shared/spec/web-runtime.md). Offsets are aligned to 4 KiB so the files can be mmapped.
+ * new file when the current one would pass `maxFileBytes` (browsers cap one ArrayBuffer, and the
+ * model store caches files in chunks). Offsets are aligned to 4 KiB so the files can be mmapped.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
