@@ -8,7 +8,7 @@ import type { PreprocessedInput } from '../../src/core/encoders/types';
 import type { BundleManifest, ImageBindSection, Modality } from '../../src/core/manifest';
 import type { OrtModule } from '../../src/core/ort';
 import { readVideoFrames } from '../../src/app/media/video-input';
-import { bytesSource, planVideo, platformImageDecoder, preprocessDepth, preprocessImage, preprocessImu, preprocessThermal, preprocessVideoFrames, preprocessWav } from '../../src/preprocess';
+import { planVideo, platformImageDecoder, preprocessBytes, preprocessVideoFrames } from '../../src/preprocess';
 
 export interface EncodeCase {
   modality: Modality | 'text';
@@ -46,26 +46,12 @@ async function preprocess(c: EncodeCase): Promise<PreprocessedInput> {
   const r = await fetch(c.url!);
   if (!r.ok) throw new Error(`${c.url}: HTTP ${r.status}`);
   const bytes = new Uint8Array(await r.arrayBuffer());
-  const opts = { fallback: platformImageDecoder };
-  switch (c.modality) {
-    case 'image':
-      return preprocessImage(bytes, opts);
-    case 'thermal':
-      return preprocessThermal(bytes, opts);
-    case 'depth':
-      return preprocessDepth(bytes, opts);
-    case 'audio':
-      return preprocessWav(bytesSource(bytes));
-    case 'imu':
-      return preprocessImu(bytes);
-    case 'video': {
-      const { input } = await readVideoFrames(new Blob([bytes as BlobPart], { type: 'video/mp4' }), c.fileName ?? 'video.mp4');
-      if (input.kind !== 'frames') throw new Error('video: expected frames');
-      return preprocessVideoFrames(planVideo(input.frameCount, input.fps), input.frames, input.width, input.height);
-    }
-    default:
-      throw new Error(`no preprocessing for ${c.modality}`);
-  }
+  if (c.modality === 'text') throw new Error('text has no media preprocessing');
+  if (c.modality !== 'video') return preprocessBytes(c.modality, bytes, { fallback: platformImageDecoder });
+  // Video frames come from the browser's decoder, as the app reads them.
+  const { input } = await readVideoFrames(new Blob([bytes as BlobPart], { type: 'video/mp4' }), c.fileName ?? 'video.mp4');
+  if (input.kind !== 'frames') throw new Error('video: expected frames');
+  return preprocessVideoFrames(planVideo(input.frameCount, input.fps), input.frames, input.width, input.height);
 }
 
 async function benchEncode(run: EncodeRun): Promise<{ threads: number; results: EncodeResult[] }> {
