@@ -12,7 +12,7 @@ import { writeSyntheticBundle } from '../support/synthetic-bundle';
 import { buildHarness, ISOLATION_HEADERS } from './build-harness';
 
 test('model store throughput', async ({ page }) => {
-  test.skip(!process.env.MODEL_STORE_BENCH, 'set MODEL_STORE_BENCH=1 to run');
+  test.skip(!process.env.MODEL_STORE_BENCH, 'a benchmark (download throughput vs raw fetch), not a test: set MODEL_STORE_BENCH=1 to run it');
   test.setTimeout(600_000);
   const MiB = 1024 * 1024;
   const bigMiB = Number(process.env.MODEL_STORE_BENCH_MIB ?? 256);
