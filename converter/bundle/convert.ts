@@ -77,7 +77,7 @@ export async function convertPandaGpt(o: ConvertOptions): Promise<BundleManifest
 
       const decoders: DecoderVariant[] = [];
       for (const plan of o.decoders ?? planDecoders(quant, config)) {
-        const built = await buildDecoder({ weights, format: plan.format, dir: w.dir, fileName: plan.fileName, maxInitializerBytes: o.maxInitializerBytes, maxDataFileBytes: o.maxDataFileBytes, lmHeadFormat: plan.format === quant ? o.lmHeadFormat : undefined, onProgress: log });
+        const built = await buildDecoder({ weights, format: plan.format, dir: w.dir, fileName: plan.fileName, maxInitializerBytes: o.maxInitializerBytes, maxDataFileBytes: o.maxDataFileBytes, lmHeadFormat: plan.lmHeadFormat ?? (plan.format === quant ? o.lmHeadFormat : undefined), onProgress: log });
         decoders.push({ file: built.file, externalData: built.externalData, format: plan.format, backends: plan.backends, ioDtype: built.ioDtype });
       }
 

@@ -19,6 +19,8 @@ export interface DecoderPlan {
   format: WeightFormat;
   fileName: string;
   backends: Backend[];
+  /** lm_head's own weight format (e.g. fp16 storage in an fp32 decoder); default LM_HEAD_FORMAT. */
+  lmHeadFormat?: WeightFormat;
 }
 
 /** The wasm EP's heap is 32-bit (4 GiB); an fp32 decoder must leave room for activations, KV and ORT. */

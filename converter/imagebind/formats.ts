@@ -37,9 +37,18 @@ export const FORMAT_BACKENDS: Record<LinearFormat, Backend[]> = {
  *                               bundle", not which encoder format; there is no fp16 encoder variant)
  *   all                       → fp32 + q8 + q4 variants (the engine picks per backend)
  *   imagebind-{fp32,q8,q4}    → exactly that encoder format (comma-separate several)
+ *   <encoder>=<format>        → for that encoder only, instead of the rest (e.g. `fp32,text=q8`:
+ *                               exact media encoders, a smaller text encoder)
  */
 export function formatsFor(kind: EncoderKind, quant: string | undefined): LinearFormat[] {
-  const items = (quant ?? 'auto').split(',').map((s) => s.trim()).filter(Boolean);
+  const all = (quant ?? 'auto').split(',').map((s) => s.trim()).filter(Boolean);
+  const scoped = all.filter((it) => it.includes('='));
+  for (const it of scoped) {
+    const [k, f] = it.split('=');
+    if (!(k! in DEFAULT_FORMAT) || !f) throw new PandaError('CONVERT_FAILED', `"${it}": use <encoder>=<format> with an encoder of ${Object.keys(DEFAULT_FORMAT).join(', ')}.`);
+  }
+  const mine = scoped.filter((it) => it.startsWith(`${kind}=`)).map((it) => it.slice(kind.length + 1)).map((f) => (['fp32', 'q8', 'q4'].includes(f) ? `imagebind-${f}` : f));
+  const items = mine.length ? mine : all.filter((it) => !it.includes('='));
   const out: LinearFormat[] = [];
   const add = (f: LinearFormat) => {
     if (!out.includes(f)) out.push(f);

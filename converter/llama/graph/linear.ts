@@ -2,6 +2,7 @@
  * A bias-free Linear y = x · Wᵀ in the variant's weight format.
  *
  *   fp32 / fp16:  x (…, K) ──MatMul── Wᵀ (K, N) ──► y (…, N)
+ *   fp16 weight in an fp32 graph: Wᵀ stored fp16 ──Cast(fp32)──► MatMul (used for lm_head)
  *   q4:           x (…, K) ──MatMulNBits(B [N, K/32, 16] uint8, scales [N·K/32]) ──► y (…, N)
  *
  * A weight too big for one GPU buffer is split into row chunks W[n0:n1] (several MatMuls) and the
@@ -48,8 +49,11 @@ export function makeLinear(ctx: BuildCtx, x: string, w: Float32Array, n: number,
       });
     }
     const t = transposeRows(w, k, n0, n1);
-    const init = ctx.format === 'fp16' ? g.initializer(`${name}${suffix}`, 'float16', [k, rows], toF16(t)) : g.initializer(`${name}${suffix}`, 'float32', [k, rows], t);
-    return g.op1('MatMul', [x, init], { name: `MatMul${suffix}` });
+    if (ctx.format !== 'fp16') return g.op1('MatMul', [x, g.initializer(`${name}${suffix}`, 'float32', [k, rows], t)], { name: `MatMul${suffix}` });
+    const init = g.initializer(`${name}${suffix}`, 'float16', [k, rows], toF16(t));
+    // fp16 storage in an fp32 graph (half the bytes; exact when the checkpoint is fp16): widen once.
+    const w16 = ctx.act === 'float32' ? g.op1('Cast', [init], { attrs: { to: 1 }, name: `Cast${suffix}` }) : init;
+    return g.op1('MatMul', [x, w16], { name: `MatMul${suffix}` });
   });
   return outs.length === 1 ? outs[0]! : g.op1('Concat', outs, { attrs: { axis: -1 } });
 }

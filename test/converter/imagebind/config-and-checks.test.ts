@@ -81,6 +81,11 @@ describe('ImageBind converter configuration and checks', () => {
     expect(formatsFor('text', 'all')).toEqual(['fp32', 'q8', 'q4']);
     expect(formatsFor('text', 'imagebind-q4,fp32')).toEqual(['q4', 'fp32']);
     expect(() => formatsFor('text', 'int3')).toThrow(/Unknown ImageBind weight format/);
+    // per-encoder overrides: exact media encoders, a smaller text encoder (the built-in model's choice)
+    expect(formatsFor('image', 'fp32,text=q8')).toEqual(['fp32']);
+    expect(formatsFor('text', 'fp32,text=q8')).toEqual(['q8']);
+    expect(formatsFor('audio', 'auto,audio=q4')).toEqual(['q4']);
+    expect(() => formatsFor('text', 'fp32,txt=q8')).toThrow(/<encoder>=<format>/);
   });
 
   it('quantisers round-trip within half a step', () => {
