@@ -51,7 +51,7 @@ def image_spec(rng, count=None):
 
 def layout(spec, rng):
     """Objects (cx, cy, r, shape, rot) for a spec; shared by RGB, thermal and depth renderings."""
-    r_lo, r_hi = (14, 20) if spec['size'] == 'small' else (30, 40)
+    r_lo, r_hi = (18, 24) if spec['size'] == 'small' else (34, 44)
     objs = []
     if spec['count'] == 1 and 'position' in spec:
         cx, cy = POSITIONS[spec['position']]
@@ -554,8 +554,12 @@ def ask(s, rng, qt=None):
 
 
 def is_correct(text, key):
-    t = text.lower()
-    return all(any(w in t for w in group) for group in key)
+    """Every group has one of its words in the answer as a whole word or its plural (case-insensitive);
+    the same rule as `npm run eval-nano` (cli/eval-nano.ts)."""
+    import re
+    words = set(re.findall(r'[a-z0-9]+', text.lower()))
+    words |= {w[:-1] for w in words if w.endswith('s')}  # a plural names the thing too (stars, beeps)
+    return all(any(all(p in words for p in w.lower().split()) for w in group) for group in key)
 
 
 def write_wav(path, y, sr=SR):

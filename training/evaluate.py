@@ -221,8 +221,9 @@ def run_testset(ib, sp, deltas):
         answers = greedy(llm, proj, sp, reqs)
         stats = defaultdict(lambda: [0, 0])
         both = {'both': 0, 'image_only': 0, 'audio_only': 0, 'neither': 0}
-        examples = []
+        examples, every = [], []
         for (it, q), a in zip(where, answers):
+            every.append({'id': it['id'], 'question': q['question'], 'answer': a})
             ok = D.is_correct(a, q['key'])
             k = (it['modality'], q['type'])
             stats[k][0] += ok
@@ -233,7 +234,7 @@ def run_testset(ib, sp, deltas):
             if len(examples) < 400:
                 examples.append({'id': it['id'], 'question': q['question'], 'answer': a, 'right': ok})
         results[tag] = {'stats': {f'{m}/{t}': {'right': r, 'n': n} for (m, t), (r, n) in stats.items()},
-                        'arithmetic': both, 'examples': examples}
+                        'arithmetic': both, 'examples': examples, 'answers': every}
     return results
 
 
@@ -262,7 +263,8 @@ def main_eval():
           'final': 'after adding paired instruction data for every modality (delta out/pandagpt)',
           'per_modality': per_mod, 'per_question_type': table,
           'arithmetic_image_plus_audio': {'zero_shot': res['zero_shot']['arithmetic'], 'final': res['final']['arithmetic']},
-          'examples_final': res['final']['examples'][::6], 'examples_zero_shot': res['zero_shot']['examples'][::6]}
+          'examples_final': res['final']['examples'][::6], 'examples_zero_shot': res['zero_shot']['examples'][::6],
+          'answers_final': res['final']['answers']}
     with open(os.path.join(OUT, 'eval.json'), 'w') as f:
         json.dump(ev, f, indent=1)
     lines = ['| modality | question | n | zero-shot | final |', '| --- | --- | ---: | ---: | ---: |']

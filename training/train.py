@@ -12,10 +12,13 @@ Stages (intermediate results in training/build/, not committed):
          then a second pass with paired instruction data for every modality (the "final" model)
   export real checkpoint layouts in training/out/; eval reads those files back
 """
-import argparse
+import os
+# Debian's torch calls BLAS from one thread; OpenBLAS's own threads only add contention for these
+# small matrices (measured: 1 thread as fast as 2), so each stage process uses one core.
+os.environ.setdefault('OPENBLAS_NUM_THREADS', '1')
+import argparse  # noqa: E402
 import json
 import math
-import os
 import sys
 import time
 
@@ -36,7 +39,7 @@ FIXTURE = os.path.join(HERE, '..', 'test', 'fixtures', 'pandagpt-tiny')
 SEED = 1234
 
 IB_CFG = dict(IMAGEBIND_DEFAULTS, out_embed_dim=64,
-              vision_embed_dim=64, vision_num_blocks=2, vision_num_heads=4,
+              vision_embed_dim=64, vision_num_blocks=2, vision_num_heads=1,
               text_embed_dim=32, text_num_blocks=1, text_num_heads=2,
               audio_embed_dim=48, audio_num_blocks=1, audio_num_heads=4,
               depth_embed_dim=32, depth_num_blocks=1, depth_num_heads=2,
@@ -46,7 +49,7 @@ LLM_CFG = dict(hidden_size=128, intermediate_size=344, num_hidden_layers=2, num_
                rms_norm_eps=1e-6, max_position_embeddings=2048)
 LORA_R, LORA_ALPHA = 16, 32  # scaling 2; alpha 32 is PandaGPT's (and the converter's default)
 
-N = dict(image=2000, video=500, audio=1400, thermal=700, depth=700, imu=600)
+N = dict(image=4000, video=500, audio=1400, thermal=700, depth=700, imu=600)
 PROMPT_START = [835, 12968, 29901, 529, 25518, 29958]  # tok("### Human: <Img>")
 
 T0 = time.time()
@@ -85,11 +88,15 @@ def gen_split(seed, n, mods=None):
     out = {}
     rng = np.random.default_rng(seed * 10 + MOD_INDEX['image'])
     specs, imgs = [], np.zeros((n['image'] if 'image' in mods else 0, 224, 224, 3), np.uint8)
+    plab, pcen = np.zeros((len(imgs), 256), np.int64), np.zeros((len(imgs), 256), np.int64)
     for i in range(len(imgs)):
         s = D.image_spec(rng)
-        imgs[i] = D.render_rgb(s, D.layout(s, rng), rng)
+        objs = D.layout(s, rng)
+        imgs[i] = D.render_rgb(s, objs, rng)
+        plab[i], pcen[i] = patch_labels(objs)
         specs.append(s)
     out['image'] = (specs, imgs)
+    out['image_patches'] = (plab, pcen)
     log('images', imgs.shape)
     rng = np.random.default_rng(seed * 10 + MOD_INDEX['video'])
     specs, vids = [], np.zeros(((n['video'] if 'video' in mods else 0), 2, 224, 224, 3), np.uint8)
@@ -189,50 +196,144 @@ def attr_labels(specs):
     return torch.tensor(lab), [len(cols), len(shapes), 3, 2, len(pos), len(dirs)]
 
 
-def stage_clip(split, steps=120, bs=32, ib=None, lr0=2e-3, seed=SEED + 1):
-    """From scratch (ib None) or continuing a phase-1 model with a fresh optimizer and schedule."""
+# Dihedral augmentation of still images (flip left-right, flip up-down, transpose): the labels that
+# depend on orientation (position) are remapped, so every picture gives 8 correctly labelled views.
+POS_T = {'left': 'top', 'top': 'left', 'right': 'bottom', 'bottom': 'right', 'center': 'center'}
+POS_H = {'left': 'right', 'right': 'left', 'top': 'top', 'bottom': 'bottom', 'center': 'center'}
+POS_V = {'left': 'left', 'right': 'right', 'top': 'bottom', 'bottom': 'top', 'center': 'center'}
+
+
+def patch_labels(objs):
+    """Per-patch targets (16x16 grid of 14 px patches) for token labelling: the shape covering most
+    of the patch (4 = background) and whether an object's centre falls in it."""
+    from PIL import Image, ImageDraw
+    cov = np.zeros((len(objs), 16, 16), np.float32)
+    cen = np.zeros(256, np.int64)
+    for j, o in enumerate(objs):
+        m = Image.new('L', (224, 224), 0)
+        D.draw_objects(ImageDraw.Draw(m), [o], [255])
+        cov[j] = (np.asarray(m, np.float32) / 255).reshape(16, 14, 16, 14).mean((1, 3))
+        cx, cy = min(223, max(0, int(o[0]))), min(223, max(0, int(o[1])))
+        cen[(cy // 14) * 16 + cx // 14] = 1
+    lab = np.array([D.SHAPES.index(objs[b][3]) for b in cov.argmax(0).reshape(-1)])
+    lab[cov.max(0).reshape(-1) < 0.25] = 4
+    return lab, cen
+
+
+def sincos_2d(n, dim):
+    """Fixed 2-D sine-cosine table (MAE-style) used to initialise the learnable patch positions."""
+    g = torch.arange(n, dtype=torch.float32)
+    yy, xx = torch.meshgrid(g, g, indexing='ij')
+    q = dim // 4
+    om = 1.0 / (10000 ** (torch.arange(q, dtype=torch.float32) / q))
+    ox, oy = xx.reshape(-1, 1) * om, yy.reshape(-1, 1) * om
+    return torch.cat([ox.sin(), ox.cos(), oy.sin(), oy.cos()], 1)
+
+
+def still_forward(ib, x):
+    """Vision encoder on still images x (B,3,224,224): a still is two identical frames, so the Conv3d
+    stem equals a Conv2d with the kernel summed over time (checked against head_out in stage_clip).
+    Returns (head output, patch tokens after the trunk)."""
+    pre = ib.modality_preprocessors['vision']
+    w = pre.rgbt_stem.proj[1].weight.sum(2)
+    t = F.conv2d(x, w, stride=14).flatten(2).transpose(1, 2)
+    t = torch.cat([pre.cls_token.expand(t.shape[0], -1, -1), t], dim=1) + pre.pos_embedding_helper.pos_embed
+    y = ib.modality_trunks['vision'](t)
+    return ib.modality_heads['vision'](y), y[:, 1:]
+
+
+def norm_stills(imgs, bs=256):
+    return torch.cat([P.norm_rgb_uint8(imgs[i:i + bs]).half() for i in range(0, len(imgs), bs)])
+
+
+# colour, shape, count, size, position, direction: shape and position are the slow ones to learn
+AUX_WEIGHT = [0.5, 2.0, 1.0, 1.0, 1.5, 1.0]
+
+
+def stage_clip(split, steps=4400, bs_img=48, bs_vid=8, lr0=3e-3, seed=SEED + 1):
+    """Vision + text encoders from scratch, CLIP-style (the stand-in for the pretrained OpenCLIP that
+    ImageBind keeps frozen): symmetric InfoNCE between image/video embeddings and caption embeddings,
+    plus auxiliary attribute heads on the embedding and token labelling on the patch tokens (shape /
+    object centre per patch), with dihedral augmentation of the stills. The heads are discarded."""
     steps = steps_(steps)
     seed_all(seed)
-    if ib is None:
-        ib = ImageBindTiny(IB_CFG)
+    ib = ImageBindTiny(IB_CFG)
+    with torch.no_grad():
+        pe = ib.modality_preprocessors['vision'].pos_embedding_helper.pos_embed
+        pe[0, 1:] = sincos_2d(16, pe.shape[-1])
+        pe[0, 0] = 0
     bpe = ClipBpe()
     ispecs, imgs = split['image']
     vspecs, vids = split['video']
-    specs = ispecs + vspecs
-    caps = [D.caption(s) for s in specs]
-    uniq = sorted(set(caps))
-    cap_id = torch.tensor([uniq.index(c) for c in caps])
-    toks = torch.tensor([bpe.tokenize(c) for c in caps])
-    labels, sizes = attr_labels(specs)
-    aux = torch.nn.ModuleList([torch.nn.Linear(64, k) for k in sizes])
-    params = [p for n_, p in ib.named_parameters() if n_.split('.')[1] in ('vision', 'text')] + list(aux.parameters())
+    plab, pcen = split['image_patches']
+    plab, pcen = torch.from_numpy(plab).view(-1, 16, 16), torch.from_numpy(pcen).view(-1, 16, 16)
+    X = norm_stills(imgs)
+    log('stills normalised', tuple(X.shape))
+    with torch.no_grad():  # the fast still path is the real encoder
+        ib.eval()
+        ref = ib.head_out('vision', vision_input(np.stack([imgs[:2]] * 2, 1)))
+        err = (still_forward(ib, X[:2].float())[0] - ref).abs().max().item()
+        assert err < 1e-3, f'still fast path differs from head_out by {err}'
+        ib.train()
+    tok_cache = {}
+
+    def tok(c):
+        if c not in tok_cache:
+            tok_cache[c] = bpe.tokenize(c)
+        return tok_cache[c]
+    ilab, sizes = attr_labels(ispecs)
+    vlab, _ = attr_labels(vspecs)
+    pos_names = list(D.POSITIONS) + ['none']
+    aux = torch.nn.ModuleList([torch.nn.Linear(IB_CFG['out_embed_dim'], k) for k in sizes])
+    dim = IB_CFG['vision_embed_dim']
+    tok_head, cen_head = torch.nn.Linear(dim, 5), torch.nn.Linear(dim, 2)
+    params = ([p for n_, p in ib.named_parameters() if n_.split('.')[1] in ('vision', 'text')] + list(aux.parameters())
+              + list(tok_head.parameters()) + list(cen_head.parameters()))
     opt = torch.optim.AdamW(params, lr=lr0, weight_decay=0.05)
-    n_img = len(ispecs)
     g = torch.Generator().manual_seed(seed)
     for step in range(steps):
-        lr = lr0 * min(1.0, (step + 1) / 20) * 0.5 * (1 + math.cos(math.pi * step / steps))
+        lr = lr0 * min(1.0, (step + 1) / 30) * 0.5 * (1 + math.cos(math.pi * step / steps))
         for pg in opt.param_groups:
             pg['lr'] = lr
-        idx = torch.randint(0, len(specs), (bs,), generator=g)
-        px = np.stack([np.stack([imgs[i], imgs[i]]) if i < n_img else vids[i - n_img] for i in idx.tolist()])
-        if step % 2 == 1:  # flip augmentation would change left/right; use small brightness jitter instead
-            px = np.clip(px.astype(np.int16) + np.random.randint(-12, 13), 0, 255).astype(np.uint8)
-        x = vision_input(px)
-        e_img = F.normalize(ib.head_out('vision', x), dim=-1)
-        e_txt = F.normalize(ib.head_out('text', toks[idx]), dim=-1)
+        ii = torch.randint(0, len(ispecs), (bs_img,), generator=g)
+        vi = torch.randint(0, len(vspecs), (bs_vid,), generator=g)
+        x, pl, pc = X[ii].float(), plab[ii], pcen[ii]
+        lab = torch.cat([ilab[ii], vlab[vi]]).clone()
+        specs = [dict(ispecs[i]) for i in ii.tolist()]
+        tp, hf, vf = torch.randint(0, 2, (3,), generator=g).tolist()
+        for flag, dims, pmap in ((tp, None, POS_T), (hf, (3, 2), POS_H), (vf, (2, 1), POS_V)):
+            if not flag:
+                continue
+            if dims is None:
+                x, pl, pc = x.transpose(2, 3), pl.transpose(1, 2), pc.transpose(1, 2)
+            else:
+                x, pl, pc = x.flip(dims[0]), pl.flip(dims[1]), pc.flip(dims[1])
+            for sp_ in specs:
+                if 'position' in sp_:
+                    sp_['position'] = pmap[sp_['position']]
+        lab[:bs_img, 4] = torch.tensor([pos_names.index(sp_.get('position', 'none')) for sp_ in specs])
+        e_img, ptok = still_forward(ib, x.contiguous())
+        e_vid = ib.head_out('vision', vision_input(vids[vi.numpy()]))
+        e = F.normalize(torch.cat([e_img, e_vid]), dim=-1)
+        caps = [D.caption(sp_) for sp_ in specs] + [D.caption(vspecs[i]) for i in vi.tolist()]
+        e_txt = F.normalize(ib.head_out('text', torch.tensor([tok(c) for c in caps])), dim=-1)
         scale = ib.modality_postprocessors['text'][1].log_logit_scale.exp().clamp(max=100)
-        logits = scale * e_img @ e_txt.t()
-        same = (cap_id[idx][:, None] == cap_id[idx][None, :]).float()
+        logits = scale * e @ e_txt.t()
+        cid = {c: k for k, c in enumerate(sorted(set(caps)))}
+        ci = torch.tensor([cid[c] for c in caps])
+        same = (ci[:, None] == ci[None, :]).float()
         tgt = same / same.sum(1, keepdim=True)
         loss_c = 0.5 * (-(tgt * logits.log_softmax(1)).sum(1).mean() - (tgt * logits.t().log_softmax(1)).sum(1).mean())
-        loss_a = sum(F.cross_entropy(h(e_img * 8), labels[idx, j]) for j, h in enumerate(aux))
-        loss = loss_c + 0.5 * loss_a
+        loss_a = sum(AUX_WEIGHT[j] * F.cross_entropy(h(e * 8), lab[:, j]) for j, h in enumerate(aux))
+        loss_t = F.cross_entropy(tok_head(ptok).reshape(-1, 5), pl.reshape(-1)) + F.cross_entropy(cen_head(ptok).reshape(-1, 2), pc.reshape(-1))
+        loss = loss_c + loss_a + loss_t
         opt.zero_grad()
         loss.backward()
         opt.step()
-        if step % 20 == 0 or step == steps - 1:
-            acc = [(h(e_img * 8).argmax(1) == labels[idx, j]).float().mean().item() for j, h in enumerate(aux)]
-            log(f'clip step {step} loss {loss_c.item():.3f} aux {loss_a.item():.3f} scale {scale.item():.1f} acc', np.round(acc, 2))
+        if step % 100 == 0 or step == steps - 1:
+            acc = [(h(e * 8).argmax(1) == lab[:, j]).float().mean().item() for j, h in enumerate(aux)]
+            log(f'clip step {step} loss {loss_c.item():.3f} aux {loss_a.item():.3f} tok {loss_t.item():.3f} '
+                f'scale {scale.item():.1f} acc (colour shape count size pos dir)', np.round(acc, 2))
     return ib
 
 
@@ -248,7 +349,7 @@ def embed_vision(ib, px, bs=128):
 
 
 def stage_bind(ib, split, mods, steps=None, bs=32, px=None):
-    steps = steps or {k: steps_(v) for k, v in dict(audio=110, thermal=60, depth=60, imu=70).items()}
+    steps = steps or {k: steps_(v) for k, v in dict(audio=1500, thermal=1000, depth=1000, imu=1000).items()}
     for mod in mods:
         rng = np.random.default_rng(SEED + 2 + MOD_INDEX[mod])
         seed_all(SEED + 3 + len(mod))
@@ -369,7 +470,7 @@ def lm_loss(llm, embeds, targets, tmask, used_map, used_t, n_unused):
     return F.cross_entropy(logits[m], tgt[m])
 
 
-def stage_lm(sp, used, steps=500, bs=32):
+def stage_lm(sp, used, steps=3000, bs=32):
     steps = steps_(steps)
     """Text-only LM: BOS "### Human: <Img>" <caption as text> "</Img> q\n### Assistant:" "a\n###"."""
     seed_all(SEED + 10)
@@ -519,57 +620,37 @@ def run_parallel(groups, threads):
         raise SystemExit(f'stage group failed: {groups} -> {codes}')
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument('--all', action='store_true', help='everything from scratch')
-    ap.add_argument('--stage', action='append', default=[],
-                    help='clip | bind-{audio,thermal,depth,imu} | lm | merge | align-image | align-all | export | eval | samples')
-    ap.add_argument('--threads', type=int, default=1)
-    args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    if args.all:
-        t = time.time()
-        run_parallel([['clip'], ['bind-audio'], ['bind-thermal'], ['bind-depth'], ['bind-imu'], ['lm']], args.threads)
-        t1 = time.time()
-        log(f'encoders + lm: {t1 - t:.0f}s')
-        run_parallel([['merge']], args.threads)
-        run_parallel([['align-image'], ['align-all']], args.threads)
-        t2 = time.time()
-        log(f'align: {time.time() - t1:.0f}s')
-        run_parallel([['export', 'eval', 'samples']], args.threads)
-        log(f'export + eval + samples: {time.time() - t2:.0f}s; total {time.time() - t:.0f}s')
-        return
-    stages = args.stage
-    sp = tokenizer()
-    if 'clip' in stages:  # vision + text, then the training images/videos through the frozen vision encoder
+def wait_for(name):
+    """Blocks until another stage process has written BUILD/name (written atomically)."""
+    path = os.path.join(BUILD, name)
+    while not os.path.exists(path):
+        time.sleep(3)
+
+
+def save_atomic(name, obj):
+    save_state(name + '.tmp', obj)
+    os.replace(os.path.join(BUILD, name + '.tmp'), os.path.join(BUILD, name))
+
+
+def run_stage(st, sp):
+    if st == 'clip':  # vision + text, then the training images/videos through the frozen vision encoder
         split = gen_split(SEED, N, ['image', 'video'])
-        ib = stage_clip(split)  # phase 1
-        save_state('ib_clip1.pt', ib.state_dict())
-    if 'clip' in stages or 'clip2' in stages:  # phase 2: more steps at a lower rate (fresh optimizer)
-        if 'clip' not in stages:
-            split = gen_split(SEED, N, ['image', 'video'])
-            ib = ImageBindTiny(IB_CFG)
-            ib.load_state_dict(load_state('ib_clip1.pt'))
-        ib = stage_clip(split, steps=300, ib=ib, lr0=1e-3, seed=SEED + 100)
-        save_state('ib_clip.tmp', ib.state_dict())
-        os.replace(os.path.join(BUILD, 'ib_clip.tmp'), os.path.join(BUILD, 'ib_clip.pt'))
+        ib = stage_clip(split)
         save_state('E_vision.pt', {'E': embed_train_media(ib, split), 'specs': {m: split[m][0] for m in ('image', 'video')}})
-        log('clip done')
-    for mod in ('audio', 'thermal', 'depth', 'imu'):
-        if 'bind-' + mod in stages:  # generates its data while the vision encoder trains, then binds to it
-            split = gen_split(SEED, N, [mod])
-            px = partner_pixels(mod, split[mod][2], np.random.default_rng(SEED + 2 + MOD_INDEX[mod]))
-            path = os.path.join(BUILD, 'ib_clip.pt')
-            while not os.path.exists(path):
-                time.sleep(5)
-            ib = ImageBindTiny(IB_CFG)
-            ib.load_state_dict(load_state('ib_clip.pt'))
-            ib = stage_bind(ib, split, [mod], px=px)
-            params = {k: v for k, v in ib.state_dict().items() if k.split('.')[1] == mod}
-            save_state(f'ib_{mod}.pt', params)
-            save_state(f'E_{mod}.pt', {'E': embed_train_media(ib, split), 'specs': {mod: split[mod][0]}})
-            log(f'bind-{mod} done')
-    if 'merge' in stages:
+        save_atomic('ib_clip.pt', ib.state_dict())
+    elif st.startswith('bind-'):  # generates its data (while the vision encoder may still train), then binds to it
+        mod = st[5:]
+        split = gen_split(SEED, N, [mod])
+        px = partner_pixels(mod, split[mod][2], np.random.default_rng(SEED + 2 + MOD_INDEX[mod]))
+        wait_for('ib_clip.pt')
+        ib = ImageBindTiny(IB_CFG)
+        ib.load_state_dict(load_state('ib_clip.pt'))
+        ib = stage_bind(ib, split, [mod], px=px)
+        save_state(f'E_{mod}.pt', {'E': embed_train_media(ib, split), 'specs': {mod: split[mod][0]}})
+        save_atomic(f'ib_{mod}.pt', {k: v for k, v in ib.state_dict().items() if k.split('.')[1] == mod})
+    elif st == 'merge':
+        for mod in ('audio', 'thermal', 'depth', 'imu'):
+            wait_for(f'ib_{mod}.pt')
         sd = load_state('ib_clip.pt')
         E, specs = {}, {}
         for mod in ('audio', 'thermal', 'depth', 'imu'):
@@ -579,36 +660,69 @@ def main():
             E.update(e['E'])
             specs.update(e['specs'])
         save_state('ib_bound.pt', sd)
-        save_state('embeds.pt', {'E': E, 'specs': specs})
-        log('merged')
-    if 'lm' in stages:
+        save_atomic('embeds.pt', {'E': E, 'specs': specs})
+    elif st == 'lm':
         llm = stage_lm(sp, used_vocab(sp))
-        save_state('llm_base.pt', llm.state_dict())
-        log('lm done')
-    for tag, mix, steps, out in (('align-image', MIX_IMAGE, 900, 'delta_zeroshot.pt'),
-                                 ('align-all', MIX_FINAL, 1400, 'delta_final.pt')):
-        if tag in stages:
-            # the image-only stage needs only the vision embeddings, so it can start before binding ends
-            emb = load_state('embeds.pt' if tag == 'align-all' or os.path.exists(os.path.join(BUILD, 'embeds.pt'))
-                             else 'E_vision.pt')
-            split_like = {m: (sp_,) for m, sp_ in emb['specs'].items()}
-            llm = LlamaTiny(LLM_CFG, LORA_R, LORA_ALPHA)
-            llm.load_state_dict(load_state('llm_base.pt'))
-            seed_all(SEED + 30)
-            proj = torch.nn.Linear(IB_CFG['out_embed_dim'], LLM_CFG['hidden_size'])
-            llm, proj = stage_align(llm, proj, sp, used_vocab(sp), split_like, emb['E'], mix, steps=steps, tag=tag)
-            save_state(out, {'llm': llm.state_dict(), 'proj': proj.state_dict()})
-            log(tag, 'done')
-    import evaluate as EV
-    import export as X
-    if 'export' in stages:
+        save_atomic('llm_base.pt', llm.state_dict())
+    elif st in ALIGN:
+        mix, steps, out = ALIGN[st]
+        wait_for('llm_base.pt')
+        # the image-only stage needs only the vision embeddings, so it can start before binding ends
+        emb_file = 'E_vision.pt' if st == 'align-image' else 'embeds.pt'
+        wait_for('ib_clip.pt' if st == 'align-image' else 'embeds.pt')
+        emb = load_state(emb_file)
+        split_like = {m: (sp_,) for m, sp_ in emb['specs'].items()}
+        llm = LlamaTiny(LLM_CFG, LORA_R, LORA_ALPHA)
+        llm.load_state_dict(load_state('llm_base.pt'))
+        seed_all(SEED + 30)
+        proj = torch.nn.Linear(IB_CFG['out_embed_dim'], LLM_CFG['hidden_size'])
+        llm, proj = stage_align(llm, proj, sp, used_vocab(sp), split_like, emb['E'], mix, steps=steps, tag=st)
+        save_atomic(out, {'llm': llm.state_dict(), 'proj': proj.state_dict()})
+    elif st == 'export':
+        import export as X
         X.export_all(load_state('ib_bound.pt'), load_state('llm_base.pt'), load_state('delta_zeroshot.pt'),
                      load_state('delta_final.pt'), IB_CFG, LLM_CFG, LORA_R, LORA_ALPHA)
-    if 'eval' in stages:
+    elif st == 'eval':
+        import evaluate as EV
         EV.main_eval()
-    if 'samples' in stages:
+    elif st == 'samples':
+        import evaluate as EV
         EV.make_samples()
-    log('done', stages)
+    else:
+        raise SystemExit(f'unknown stage {st}')
+    log(st, 'done')
+
+
+ALIGN = {'align-image': (MIX_IMAGE, 3000, 'delta_zeroshot.pt'), 'align-all': (MIX_FINAL, 5000, 'delta_final.pt')}
+# --all on 2 cores: two single-threaded processes, each running its stages in order; a stage that
+# needs another process's output waits for its file. Measured on the idle 2-core machine: see README.
+SCHEDULE = [['clip', 'bind-thermal', 'bind-imu', 'align-image'],
+            ['lm', 'bind-audio', 'bind-depth', 'merge', 'align-all']]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--all', action='store_true', help='everything from scratch')
+    ap.add_argument('--stage', action='append', default=[],
+                    help='clip | bind-{audio,thermal,depth,imu} | lm | merge | align-image | align-all | export | eval | samples'
+                         ' (several run in the given order)')
+    ap.add_argument('--threads', type=int, default=1)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    if args.all:
+        t = time.time()
+        import shutil
+        shutil.rmtree(BUILD, ignore_errors=True)  # stale intermediate files would release waiting stages early
+        run_parallel(SCHEDULE, args.threads)
+        t1 = time.time()
+        log(f'encoders + lm + align: {t1 - t:.0f}s')
+        shutil.rmtree(os.path.join(OUT, 'testset'), ignore_errors=True)  # rebuilt from the current world
+        run_parallel([['export', 'eval', 'samples']], args.threads)
+        log(f'export + eval + samples: {time.time() - t1:.0f}s; total {time.time() - t:.0f}s')
+        return
+    sp = tokenizer()
+    for st in args.stage:
+        run_stage(st, sp)
 
 
 if __name__ == '__main__':
