@@ -26,11 +26,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       const app = new AppPage(page);
       await app.open({ backend, settings: { maxNewTokens: 8 } });
       await app.waitForModel();
-      await page.getByRole('button', { name: 'Record audio' }).click();
-      await page.getByTestId('mic-start').click();
-      await expect.poll(async () => Number(await page.getByTestId('mic-level').getAttribute('value')), { timeout: 10_000 }).toBeGreaterThan(0);
-      await page.waitForTimeout(2500);
-      await page.getByTestId('mic-stop').click();
+      await app.recordMic();
       await app.waitForChips(1);
       await expect(app.chips.first()).toHaveAttribute('data-modality', 'audio');
       await app.ask('What do you hear?');

@@ -1,8 +1,12 @@
 import { expect, test } from '@playwright/test';
 import { AppPage } from '../support/app-page';
 
-/** Sampling over the whole vocabulary keeps the random tiny model away from its stop tokens. */
-const LONG = { temperature: 1, topP: 1, topK: 0, maxNewTokens: 1500, seed: 7 };
+/**
+ * Hot sampling over the whole vocabulary (temperature 2, no top-k/top-p) keeps the built-in model
+ * away from its stop tokens, so answers are long and random: what stop and regenerate need.
+ */
+const HOT = { temperature: 2, topP: 1, topK: 0 };
+const LONG = { ...HOT, maxNewTokens: 1500, seed: 7 };
 
 for (const backend of ['wasm', 'webgpu'] as const) {
   test.describe(`chat controls on ${backend}`, () => {
@@ -31,7 +35,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
 
     test('regenerate replaces the answer; edit-and-resend replaces the question; Shift+Enter is a newline', async ({ page }) => {
       const app = new AppPage(page);
-      await app.open({ backend, settings: { temperature: 1, topP: 1, topK: 0, maxNewTokens: 12, seed: null } });
+      await app.open({ backend, settings: { ...HOT, maxNewTokens: 12, seed: null } });
       await app.waitForModel();
       await app.input.fill('line one');
       await app.input.press('Shift+Enter');

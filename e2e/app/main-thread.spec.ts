@@ -4,7 +4,7 @@ import { AppPage, FIXTURE_MEDIA } from '../support/app-page';
 for (const backend of ['wasm', 'webgpu'] as const) {
   test(`the main thread never blocks over 200 ms while encoding or generating (${backend})`, async ({ page }) => {
     const app = new AppPage(page);
-    await app.open({ backend, settings: { temperature: 1, topP: 1, topK: 0, maxNewTokens: 120, seed: 3 } });
+    await app.open({ backend, settings: { temperature: 2, topP: 1, topK: 0, maxNewTokens: 120, seed: 3 } });
     await app.waitForModel();
     await page.evaluate(() => {
       const w = window as unknown as { __long: number[] };

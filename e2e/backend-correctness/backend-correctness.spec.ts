@@ -20,6 +20,7 @@
  * number only counts if the op ran on the GPU. Model bytes are built in Node (graphs.ts) and handed
  * to the page as base64.
  */
+import { FIXTURE_BUNDLE } from '../support/fixture-bundle';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test, type TestInfo } from '@playwright/test';
@@ -29,7 +30,8 @@ import { inspectModel } from '../../test/converter/llama/onnx-inspect';
 import { type AttnWant, type Feeds, gqaCase, gqaFeeds, maxAbsErr, nbitsCase, PROMPT, ropeCase, standardCase, standardFeeds } from './graphs';
 import type { BackendBuild } from './harness';
 
-const BUNDLE_DIR = 'public/models/builtin';
+/** The random-weight fixture as a bundle (npm run build:model): its reference outputs are the truth here. */
+const BUNDLE_DIR = FIXTURE_BUNDLE;
 /** Fused com.microsoft ops the decoder must never contain (wrong on some backend, or unverified). */
 const FORBIDDEN_FUSED = ['GroupQueryAttention', 'MultiHeadAttention', 'Attention', 'RotaryEmbedding'];
 
@@ -232,13 +234,13 @@ test.describe('backend correctness: attention and 4-bit matmul per onnxruntime-w
     });
   }
 
-  test('routing: the shipped decoders contain no fused attention and no fp16 MatMulNBits', () => {
-    const manifestPath = join(BUNDLE_DIR, 'manifest.json');
+  for (const dir of [BUNDLE_DIR, 'public/models/builtin']) test(`routing: the decoders of ${dir} contain no fused attention and no fp16 MatMulNBits`, () => {
+    const manifestPath = join(dir, 'manifest.json');
     expect(existsSync(manifestPath), `${manifestPath} missing: run npm run build:model`).toBe(true);
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as BundleManifest;
     expect(manifest.llm.decoders.length).toBeGreaterThan(0);
     for (const d of manifest.llm.decoders) {
-      const m = inspectModel(readFileSync(join(BUNDLE_DIR, d.file)));
+      const m = inspectModel(readFileSync(join(dir, d.file)));
       const ops = m.nodes.map((n) => `${n.domain || 'ai.onnx'}:${n.op}`);
       for (const op of FORBIDDEN_FUSED) expect(ops, `${d.file} contains ${op}`).not.toContain(`com.microsoft:${op}`);
       // MatMulNBits' type follows its activations: only an fp32-activation decoder may carry it.

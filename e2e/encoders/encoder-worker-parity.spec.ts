@@ -2,6 +2,7 @@
  * The same preprocessing + ImageBind code, run in a Web Worker in Chromium on the fixture files,
  * gives the Node embeddings (cos ≥ 0.9999), on wasm and on WebGPU (SwiftShader).
  */
+import { FIXTURE_BUNDLE } from '../support/fixture-bundle';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { embedMediaFiles, type MediaFileArg } from '../../cli/media-args';
@@ -31,7 +32,7 @@ function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
 test.describe('encoders in a Web Worker vs Node', () => {
   let nodeVectors: Float32Array[];
   test.beforeAll(async () => {
-    const bundle = openBundle('public/models/builtin');
+    const bundle = openBundle(FIXTURE_BUNDLE);
     const args: MediaFileArg[] = FILES.map((f) => ({ modality: f.modality, file: join(FIXTURE, f.file), weight: 1 }));
     nodeVectors = (await embedMediaFiles(bundle, args, 'cpu', nodeSessionOptions('cpu'))).map((m) => m.vector);
   });
@@ -41,7 +42,7 @@ test.describe('encoders in a Web Worker vs Node', () => {
       await page.goto(`${HARNESS_URL}/e2e/encoders/harness.html`);
       await expect(page.locator('#status')).toHaveText('ready');
       const vectors = await page.evaluate((job) => window.embedInWorker(job), {
-        bundleUrl: `${HARNESS_URL}/models/builtin/`,
+        bundleUrl: `${HARNESS_URL}/${FIXTURE_BUNDLE}/`,
         backend,
         items: FILES.map((f) => ({ modality: f.modality, url: `${HARNESS_URL}/${FIXTURE}/${f.file}` })),
       });

@@ -2,6 +2,7 @@
  * The same engine in Chromium (onnxruntime-web: wasm, and WebGPU on SwiftShader) must produce the
  * same greedy tokens as onnxruntime-node for the fp32 bundle, on every reference case.
  */
+import { FIXTURE_BUNDLE } from '../support/fixture-bundle';
 import { expect, test } from '@playwright/test';
 import { HARNESS_URL } from '../../playwright.config';
 import { LlmEngine } from '../../src/core/engine/llm-engine';
@@ -9,7 +10,8 @@ import type { GenerateRequest } from '../../src/core/engine/types';
 import { nodeOrt, openBundle } from '../../cli/node-runtime';
 import { referenceRequests } from '../support/reference-cases';
 
-const BUNDLE_DIR = 'public/models/builtin';
+/** The random-weight fixture as a bundle (npm run build:model): its reference outputs are the truth here. */
+const BUNDLE_DIR = FIXTURE_BUNDLE;
 
 test.describe('engine parity: browser vs node', () => {
   let requests: GenerateRequest[];
@@ -45,7 +47,7 @@ test.describe('engine parity: browser vs node', () => {
       }
       const plain = requests.map((r) => ({ ...r, media: r.media?.map((m) => ({ ...m, vector: Array.from(m.vector) })) }));
       const out = await page.evaluate((run) => window.runEngine(run as never), {
-        bundleUrl: `${HARNESS_URL}/models/builtin/`,
+        bundleUrl: `${HARNESS_URL}/${FIXTURE_BUNDLE}/`,
         backend: cfg.backend,
         build: cfg.build,
         variant: 'fp32',

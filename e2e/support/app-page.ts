@@ -10,6 +10,8 @@ import { APP_URL as APP_ORIGIN } from '../../playwright.config';
 /** The built app, on the port playwright.config.ts serves it (PW_APP_PORT). */
 export const APP_URL = `${APP_ORIGIN}/`;
 export const FIXTURE_MEDIA = 'test/fixtures/pandagpt-tiny/media';
+/** Held-out media of PandaGPT-nano's synthetic world (the built-in model), made by training/evaluate.py. */
+export const NANO_SAMPLES = 'training/out/samples';
 
 const MIME: Record<string, string> = {
   jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', wav: 'audio/wav', mp4: 'video/mp4', csv: 'text/csv', webm: 'video/webm', txt: 'text/plain',
@@ -87,6 +89,15 @@ export class AppPage {
   async waitForChips(count: number): Promise<void> {
     await expect(this.chips).toHaveCount(count);
     for (let i = 0; i < count; i++) await expect(this.chips.nth(i)).toHaveAttribute('data-status', 'ready');
+  }
+
+  /** Records from the (fake) microphone for `ms`, checking the level meter moves; one audio chip. */
+  async recordMic(ms = 2500): Promise<void> {
+    await this.page.getByRole('button', { name: 'Record audio' }).click();
+    await this.page.getByTestId('mic-start').click();
+    await expect.poll(async () => Number(await this.page.getByTestId('mic-level').getAttribute('value')), { timeout: 10_000 }).toBeGreaterThan(0);
+    await this.page.waitForTimeout(ms);
+    await this.page.getByTestId('mic-stop').click();
   }
 
   async ask(text: string): Promise<void> {

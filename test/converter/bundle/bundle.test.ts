@@ -71,21 +71,23 @@ describe('bundle contents', () => {
   });
 });
 
-describe('build:model (built-in tiny bundle)', () => {
-  it('builds the fixture with the notice, then skips the work while inputs are unchanged', async () => {
+describe('build:model (built-in PandaGPT-nano bundle)', () => {
+  it('builds PandaGPT-nano with its notice within the size budget, then skips the work while inputs are unchanged', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'builtin-')), 'builtin');
     const log: string[] = [];
     expect(await buildBuiltin({ out, log: (m) => log.push(m) })).toBe('built');
     const m = parseManifest(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(m.notice).toBe(BUILTIN_NOTICE);
-    expect(m.llm.decoders.map((d) => [d.format, d.backends])).toEqual([
-      ['fp32', ['wasm', 'cpu', 'webgpu']],
-      ['q4', []],
-    ]);
+    expect(m.name).toContain('PandaGPT-nano');
+    expect(m.llm.decoders.map((d) => [d.format, d.backends])).toEqual([['fp32', ['wasm', 'cpu', 'webgpu']]]);
+    expect(m.llm.embedTokens.dtype).toBe('float16');
     expect(Object.keys(m.imagebind?.encoders ?? {}).sort()).toEqual(['audio', 'depth', 'image', 'imu', 'text', 'thermal', 'video']);
+    // the budget for a model that ships in public/: about 30 MB
+    const bytes = Object.values(m.files).reduce((s, f) => s + f.size, 0);
+    expect(bytes).toBeLessThanOrEqual(30e6);
     expect(await buildBuiltin({ out, log: (x) => log.push(x) })).toBe('up-to-date');
     // a bundle file gone → rebuilt
-    rmSync(join(out, 'decoder-q4.onnx'));
+    rmSync(join(out, 'decoder-fp32.onnx'));
     expect(await buildBuiltin({ out, log: (x) => log.push(x) })).toBe('built');
   });
 });

@@ -1,0 +1,238 @@
+/**
+ * npm run eval-nano — PandaGPT-nano on its held-out synthetic test set, through the shipped path:
+ * the bundle the app loads (public/models/builtin), our TypeScript preprocessing of the media FILES,
+ * the ImageBind encoders and the LLM engine on onnxruntime-node, greedy decoding in PandaGPT's prompt
+ * format. The zero-shot delta (image instructions only) is converted beside it and asked the same
+ * questions, so both columns come from the same code.
+ *
+ *   npm run eval-nano [-- --only image,audio] [--limit N] [--out FILE] [--threads N]
+ *
+ * An answer is right when it names every required attribute: for each group of the question's key,
+ * one of the group's words appears as a whole word or in its plural (case-insensitive). Output: a markdown table on
+ * stdout, JSON in bench/results/eval-nano.json (gitignored), progress on stderr.
+ * When training/out/eval.json (the Python evaluation of the same checkpoints) is present, the answers
+ * are compared one by one with it.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { LlmEngine } from '../src/core/engine/llm-engine';
+import type { MediaEmbedding } from '../src/core/engine/types';
+import { ImageBindEngine } from '../src/core/encoders/imagebind-engine';
+import type { Modality } from '../src/core/manifest';
+import { BUILTIN_DIR, buildBuiltin, buildBundle, NANO_DIR, nanoSource } from './build-builtin';
+import { preprocessFile } from './media-node';
+import { exitWithError, nodeOrt, nodeSessionOptions, openBundle } from './node-runtime';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const TESTSET_DIR = join(NANO_DIR, 'testset');
+const ZEROSHOT_DIR = join(ROOT, '.cache/bundles/nano-zeroshot');
+
+type KeyGroups = string[][];
+interface TestQuestion {
+  type: string;
+  question: string;
+  reference_answer: string;
+  key: KeyGroups;
+  image_key?: KeyGroups;
+  audio_key?: KeyGroups;
+}
+interface TestItem {
+  id: string;
+  modality: string; // image | video | audio | thermal | depth | imu | image+audio
+  files: string[];
+  questions: TestQuestion[];
+}
+
+/** Whole word (or its plural), case-insensitive: every group must have one of its words in the answer. */
+export function namesAll(answer: string, key: KeyGroups): boolean {
+  const words = new Set(answer.toLowerCase().match(/[a-z0-9]+/g) ?? []);
+  for (const w of [...words]) if (w.endsWith('s')) words.add(w.slice(0, -1)); // "stars" names a star
+  return key.every((group) => group.some((w) => w.toLowerCase().split(/\s+/).every((part) => words.has(part))));
+}
+
+/** The file's modality inside a (possibly multimodal) test item. */
+function fileModality(item: TestItem, file: string): Modality {
+  if (item.modality !== 'image+audio') return item.modality as Modality;
+  return /\.(wav|mp3|flac|ogg)$/i.test(file) ? 'audio' : 'image';
+}
+
+interface Tally {
+  n: number;
+  zero_shot: number;
+  final: number;
+}
+const tally = (): Tally => ({ n: 0, zero_shot: 0, final: 0 });
+const pct = (k: number, n: number): string => (n ? `${Math.round((100 * k) / n)}%` : '–');
+
+export interface EvalReport {
+  what: string;
+  startedAt: string;
+  durationMs: number;
+  machine: { cpus: number; loadavg: number[]; node: string };
+  bundle: { final: string; zero_shot: string };
+  per_modality: Record<string, Tally>;
+  per_question_type: Record<string, Record<string, Tally>>;
+  arithmetic_image_plus_audio: Record<'zero_shot' | 'final', { both: number; image_only: number; audio_only: number; neither: number }>;
+  python_agreement?: { compared: number; identical: number; differing: { id: string; question: string; node: string; python: string }[] };
+  answers: { id: string; type: string; question: string; zero_shot: string; final: string; right_zero_shot: boolean; right_final: boolean }[];
+}
+
+export interface EvalOptions {
+  /** Only these test-set modalities (image, video, audio, thermal, depth, imu, image+audio). */
+  only?: string[];
+  /** At most this many items per modality. */
+  limit?: number;
+  threads?: number;
+  log?: (msg: string) => void;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string' },
+      limit: { type: 'string' },
+      out: { type: 'string' },
+      threads: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write('npm run eval-nano [-- --only image,audio,image+audio] [--limit N items per modality] [--out FILE] [--threads N]\n');
+    return;
+  }
+  const report = await evaluateNano({
+    only: values.only?.split(','),
+    limit: values.limit ? Number(values.limit) : undefined,
+    threads: values.threads ? Number(values.threads) : undefined,
+    log: (m) => void process.stderr.write(`[eval-nano] ${m}\n`),
+  });
+  const out = values.out ?? join(ROOT, 'bench/results/eval-nano.json');
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
+  process.stdout.write(renderTable(report));
+  process.stderr.write(`[eval-nano] wrote ${out} (${(report.durationMs / 1000).toFixed(0)} s)\n`);
+}
+
+/** Runs the held-out evaluation (see the file comment) and returns the report. */
+export async function evaluateNano(opts: EvalOptions = {}): Promise<EvalReport> {
+  const t0 = Date.now();
+  const log = opts.log ?? ((): void => {});
+  const testsetPath = join(TESTSET_DIR, 'testset.json');
+  if (!existsSync(testsetPath)) throw new Error(`${testsetPath} is missing: run training/run.sh (or restore training/out/).`);
+  const only = opts.only ? new Set(opts.only) : undefined;
+  const limit = opts.limit ?? Infinity;
+  const perMod = new Map<string, number>();
+  const items = (JSON.parse(readFileSync(testsetPath, 'utf8')) as { items: TestItem[] }).items.filter((it) => {
+    if (only && !only.has(it.modality)) return false;
+    const k = perMod.get(it.modality) ?? 0;
+    perMod.set(it.modality, k + 1);
+    return k < limit;
+  });
+
+  const quiet = (): void => {};
+  await buildBuiltin({ log: quiet });
+  await buildBundle(nanoSource('pandagpt-zeroshot'), ZEROSHOT_DIR, { log: quiet });
+  const finalBundle = openBundle(BUILTIN_DIR);
+  const zeroBundle = openBundle(ZEROSHOT_DIR);
+  const sessionOptions = nodeSessionOptions('cpu', opts.threads);
+
+  // Both deltas share the ImageBind checkpoint, so every file is embedded once.
+  const encoders = await ImageBindEngine.load({ ort: nodeOrt, manifest: finalBundle.manifest, readFile: finalBundle.readFile, gunzip: async (gz) => gunzipSync(gz).toString('utf8'), backend: 'cpu', sessionOptions });
+  const vectors = new Map<string, MediaEmbedding>();
+  const files = [...new Map(items.flatMap((it) => it.files.map((f) => [f, fileModality(it, f)] as const))).entries()];
+  for (const [i, [file, modality]] of files.entries()) {
+    if (i % 25 === 0) log(`embedding ${i + 1}/${files.length}`);
+    vectors.set(file, { modality, vector: await encoders.embed(await preprocessFile(join(TESTSET_DIR, file), modality)) });
+  }
+  await encoders.dispose();
+
+  const load = (b: typeof finalBundle): Promise<LlmEngine> => LlmEngine.load({ ort: nodeOrt, manifest: b.manifest, readFile: b.readFile, loadPart: b.loadPart, backend: 'cpu', sessionOptions });
+  const engines = { final: await load(finalBundle), zero_shot: await load(zeroBundle) };
+  const params = { ...finalBundle.manifest.llm.generation, greedy: true, maxNewTokens: 48 };
+
+  const report: EvalReport = {
+    what: 'PandaGPT-nano held-out evaluation through the shipped bundle (TypeScript preprocessing, onnxruntime-node): share of greedy answers naming the right attribute(s).',
+    startedAt: new Date(t0).toISOString(),
+    durationMs: 0,
+    machine: { cpus: cpus().length, loadavg: loadavg(), node: process.version },
+    bundle: { final: BUILTIN_DIR, zero_shot: ZEROSHOT_DIR },
+    per_modality: {},
+    per_question_type: {},
+    arithmetic_image_plus_audio: { zero_shot: { both: 0, image_only: 0, audio_only: 0, neither: 0 }, final: { both: 0, image_only: 0, audio_only: 0, neither: 0 } },
+    answers: [],
+  };
+  let done = 0;
+  const total = items.reduce((s, it) => s + it.questions.length, 0);
+  for (const item of items) {
+    const media = item.files.map((f) => vectors.get(f)!);
+    for (const q of item.questions) {
+      const row = { id: item.id, type: q.type, question: q.question, zero_shot: '', final: '', right_zero_shot: false, right_final: false };
+      for (const which of ['final', 'zero_shot'] as const) {
+        const { text } = await engines[which].generate({ prompt: q.question, history: [], media, params });
+        const right = namesAll(text, q.key);
+        row[which] = text;
+        row[which === 'final' ? 'right_final' : 'right_zero_shot'] = right;
+        const m = (report.per_modality[item.modality] ??= tally());
+        const t = ((report.per_question_type[item.modality] ??= {})[q.type] ??= tally());
+        m[which] += right ? 1 : 0;
+        t[which] += right ? 1 : 0;
+        if (q.image_key && q.audio_key) {
+          const img = namesAll(text, q.image_key);
+          const aud = namesAll(text, q.audio_key);
+          report.arithmetic_image_plus_audio[which][img && aud ? 'both' : img ? 'image_only' : aud ? 'audio_only' : 'neither']++;
+        }
+      }
+      report.per_modality[item.modality]!.n++;
+      report.per_question_type[item.modality]![q.type]!.n++;
+      report.answers.push(row);
+      if (++done % 100 === 0) log(`${done}/${total} questions`);
+    }
+  }
+  await engines.final.dispose();
+  await engines.zero_shot.dispose();
+
+  const pyPath = join(NANO_DIR, 'eval.json');
+  if (existsSync(pyPath)) {
+    const py = JSON.parse(readFileSync(pyPath, 'utf8')) as { answers_final?: { id: string; question: string; answer: string }[] };
+    if (py.answers_final) {
+      const byKey = new Map(py.answers_final.map((a) => [`${a.id}\u0000${a.question}`, a.answer]));
+      const agreement: NonNullable<EvalReport['python_agreement']> = { compared: 0, identical: 0, differing: [] };
+      for (const a of report.answers) {
+        const p = byKey.get(`${a.id}\u0000${a.question}`);
+        if (p === undefined) continue;
+        agreement.compared++;
+        if (p.trim() === a.final.trim()) agreement.identical++;
+        else if (agreement.differing.length < 20) agreement.differing.push({ id: a.id, question: a.question, node: a.final, python: p });
+      }
+      report.python_agreement = agreement;
+    }
+  }
+  report.durationMs = Date.now() - t0;
+  return report;
+}
+
+export function renderTable(r: EvalReport): string {
+  const lines = ['| modality | question | n | zero-shot | final |', '| --- | --- | ---: | ---: | ---: |'];
+  for (const [mod, types] of Object.entries(r.per_question_type)) {
+    for (const [type, t] of Object.entries(types)) lines.push(`| ${mod} | ${type} | ${t.n} | ${pct(t.zero_shot, t.n)} | ${pct(t.final, t.n)} |`);
+  }
+  for (const [mod, t] of Object.entries(r.per_modality)) lines.push(`| **${mod}** | **all** | ${t.n} | **${pct(t.zero_shot, t.n)}** | **${pct(t.final, t.n)}** |`);
+  const a = r.arithmetic_image_plus_audio;
+  if (r.per_modality['image+audio']) {
+    lines.push('', 'Image + audio (two media summed into one token): answers naming the image (colour + shape) and/or the sound', '');
+    lines.push('| | both | image only | audio only | neither |', '| --- | ---: | ---: | ---: | ---: |');
+    for (const k of ['zero_shot', 'final'] as const) lines.push(`| ${k.replace('_', '-')} | ${a[k].both} | ${a[k].image_only} | ${a[k].audio_only} | ${a[k].neither} |`);
+  }
+  if (r.python_agreement) {
+    const p = r.python_agreement;
+    lines.push('', `Final answers identical to the Python evaluation of the same checkpoints (training/out/eval.json): ${p.identical}/${p.compared}.`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (isMain) main().catch(exitWithError);
