@@ -107,7 +107,9 @@ test.describe('offline and privacy (built app, wasm)', () => {
     await expect(page.getByTestId('composer-input')).toBeVisible();
     await app.waitForModel();
     const tOffline = Date.now() - t2;
-    expect(await page.evaluate(() => navigator.onLine)).toBe(false);
+    // navigator.onLine is not asserted: with Chromium 150 it read true after setOffline + reload of a
+    // service-worker-controlled page although every request failed; what counts is below (the app's
+    // own offline detection, the shell and the model from cache, an answer).
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true); // isolation headers kept by the SW
     expect(await page.evaluate(() => [...(window as unknown as { __toastCodes: Set<string> }).__toastCodes])).toContain('OFFLINE_USING_CACHE');
     await app.ask('Hello, who are you?');
