@@ -18,14 +18,16 @@ export function initOrt(config: RuntimeConfig, onDeviceLost: (reason: string) =>
   }
   ort.env.wasm.wasmPaths = { wasm: config.wasmUrl };
   ort.env.wasm.numThreads = config.numThreads;
-  ort.env.logLevel = 'warning';
+  // 'error': ORT's warnings (e.g. "Some nodes were not assigned to the preferred execution
+  // providers", normal for shape ops on WebGPU) are noise a user would take for a fault.
+  ort.env.logLevel = 'error';
   configured = config;
   if (config.backend === 'webgpu') watchDevice(onDeviceLost);
   return ort as unknown as OrtModule;
 }
 
 export function sessionOptions(config: RuntimeConfig): SessionOptions {
-  return { executionProviders: [config.backend], graphOptimizationLevel: 'all' };
+  return { executionProviders: [config.backend], graphOptimizationLevel: 'all', logSeverityLevel: 3 };
 }
 
 /**
