@@ -47,6 +47,8 @@ export interface ModelSource {
   decoders: DecoderPlan[];
   name: string;
   notice: string;
+  /** Zero-shot labels the model knows (PandaGPT-nano: its world's things, sounds and activities). */
+  labels?: string[];
 }
 
 const ALL_BACKENDS: DecoderPlan['backends'] = ['wasm', 'cpu', 'webgpu'];
@@ -66,6 +68,7 @@ export function nanoSource(delta: 'pandagpt' | 'pandagpt-zeroshot' = 'pandagpt')
     decoders: [{ format: 'fp32', fileName: decoderFile('fp32'), backends: ALL_BACKENDS, lmHeadFormat: 'fp16' }],
     name: delta === 'pandagpt' ? 'PandaGPT-nano (built-in demonstration model)' : 'PandaGPT-nano, zero-shot delta (image instructions only)',
     notice: BUILTIN_NOTICE,
+    labels: JSON.parse(readFileSync(join(ROOT, 'training/labels.json'), 'utf8')) as string[],
   };
 }
 
@@ -147,6 +150,7 @@ export async function buildBundle(src: ModelSource, out: string, opts: BuildOpti
     imagebindQuant: src.imagebindQuant,
     name: src.name,
     notice: src.notice,
+    labels: src.labels,
     onProgress: log,
   });
   await writeFile(join(out, STAMP), JSON.stringify({ inputs: hash }, null, 2) + '\n');

@@ -4,7 +4,7 @@
  * Converts Vicuna v0 + a PandaGPT delta (+ ImageBind) into a bundle folder. Progress goes to
  * stderr; errors print their PandaError message and exit with code 1.
  */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { convertPandaGpt } from '../converter/bundle/convert';
@@ -30,6 +30,8 @@ Options:
   --imagebind-quant Q     ImageBind formats: fp32 | auto (default) | all | imagebind-{fp32,q8,q4},...
   --name NAME             bundle name shown in the app
   --notice TEXT           notice shown in the app (e.g. licence or "random weights")
+  --labels FILE.json      zero-shot labels the model knows (a JSON array of strings) for the
+                          app's tags; without it the app uses a generic everyday list
   -h, --help              this help
 `;
 
@@ -42,6 +44,20 @@ const FORMATS: WeightFormat[] = ['q4', 'fp16', 'fp32'];
 
 function usage(msg: string): never {
   throw new PandaError('CONVERT_FAILED', `${msg}\nRun \`npm run convert -- --help\` for usage.`);
+}
+
+/** A JSON array of non-empty strings: the zero-shot labels a bundle ships. */
+export function readLabels(path: string): string[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    usage(`--labels ${path}: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(raw) || raw.length === 0 || !raw.every((x) => typeof x === 'string' && x.trim().length > 0)) {
+    usage(`--labels ${path} must hold a JSON array of non-empty strings, e.g. ["a dog", "a cat"].`);
+  }
+  return raw as string[];
 }
 
 /** Parses argv and converts; returns the process exit code. */
@@ -62,6 +78,7 @@ export async function runConvert(argv: string[], io: CliIo = { stderr: (l) => pr
           'imagebind-quant': { type: 'string' },
           name: { type: 'string' },
           notice: { type: 'string' },
+          labels: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
         strict: true,
@@ -81,6 +98,7 @@ export async function runConvert(argv: string[], io: CliIo = { stderr: (l) => pr
       loraAlpha = Number(a['lora-alpha']);
       if (!Number.isFinite(loraAlpha) || loraAlpha <= 0) usage(`--lora-alpha must be a positive number (got ${a['lora-alpha']}).`);
     }
+    const labels = a.labels === undefined ? undefined : readLabels(a.labels);
     const t0 = Date.now();
     const m = await convertPandaGpt({
       vicunaDir: a.vicuna,
@@ -93,6 +111,7 @@ export async function runConvert(argv: string[], io: CliIo = { stderr: (l) => pr
       imagebindQuant: a['imagebind-quant'],
       name: a.name,
       notice: a.notice,
+      labels,
       onProgress: (msg) => io.stderr(`[convert] ${msg}`),
     });
     const bytes = Object.values(m.files).reduce((s, f) => s + f.size, 0);

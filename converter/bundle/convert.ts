@@ -37,6 +37,8 @@ export interface ConvertOptions {
   decoders?: DecoderPlan[];
   name?: string;
   notice?: string;
+  /** Zero-shot labels the model knows (written into the ImageBind section; the app's tags use them). */
+  labels?: string[];
   onProgress?: (msg: string) => void;
   /** Limits (tests use small ones): one initializer / one external data file, bytes. */
   maxInitializerBytes?: number;
@@ -85,6 +87,7 @@ export async function convertPandaGpt(o: ConvertOptions): Promise<BundleManifest
       if (o.imagebind) {
         log(`ImageBind ${o.imagebind}`);
         imagebind = (await convertImageBind({ checkpoint: o.imagebind, config: o.imagebindConfig, outDir: w.dir, quant: o.imagebindQuant, onProgress: log })).section;
+        if (o.labels?.length) imagebind.labels = o.labels;
       }
 
       const name = o.name ?? `PandaGPT (${config.numLayers}-layer LLaMA, ${quant})`;

@@ -50,6 +50,8 @@ test.describe('the built-in PandaGPT-nano understands its media (wasm, greedy)',
     const app = await openApp(page);
     await app.dropFiles([`${NANO_SAMPLES}/red-circle.png`]);
     await app.waitForChips(1);
+    // Zero-shot tags against the labels the bundle ships (its world), not a generic list ("a cat").
+    await expect(app.chips.first().getByTestId('zero-shot-tags')).toHaveText(/^a red circle \d+%/);
     expectNames(await answer(app, 'Describe this image.'), [['red'], ['circle']]);
     // the same image, another question in the same conversation
     expectNames(await answer(app, 'What shape is this?'), [['circle']]);

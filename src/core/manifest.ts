@@ -140,6 +140,11 @@ export interface ImageBindSection {
   encoders: Partial<Record<Modality | 'text', EncoderPart>>;
   /** CLIP BPE merges for the text encoder (zero-shot tags). */
   textBpe?: string;
+  /**
+   * The labels this model knows, for zero-shot tags (e.g. PandaGPT-nano's colours, shapes, sounds
+   * and activities). Absent: the app uses a generic everyday list.
+   */
+  labels?: string[];
 }
 
 export interface BundleManifest {
@@ -211,6 +216,8 @@ export function parseManifest(text: string | unknown): BundleManifest {
   }
   for (const p of referencedFiles(m)) if (!(p in m.files)) fail(`"${p}" is used by a part but not listed in "files"`);
   if (!Array.isArray(m.llm.decoders) || m.llm.decoders.length === 0) fail('no decoder variant');
+  const labels: unknown = m.imagebind?.labels;
+  if (labels !== undefined && (!Array.isArray(labels) || !labels.every((x) => typeof x === 'string'))) fail('"imagebind.labels" must be a list of strings');
   return m;
 }
 

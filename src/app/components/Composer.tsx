@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import { send, stop } from '../controller/chat-controller';
+import { cancelPending, send, stop } from '../controller/chat-controller';
 import { addFiles } from '../controller/media-controller';
 import { useApp } from '../store';
 import { selectActive } from '../store/chat-slice';
@@ -8,7 +8,11 @@ import { MicRecorder } from './MicRecorder';
 import { WebcamCapture } from './WebcamCapture';
 
 export function Composer() {
-  const [text, setText] = useState('');
+  const text = useApp((s) => s.composer.draft);
+  const setText = useApp((s) => s.setDraft);
+  const pending = useApp((s) => s.composer.pending);
+  const composerError = useApp((s) => s.composer.error);
+  const clearError = useApp((s) => s.clearComposerError);
   const [capture, setCapture] = useState<'mic' | 'cam' | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const conv = useApp(selectActive);
@@ -18,10 +22,11 @@ export function Composer() {
   const chips = conv?.attachments.filter((a) => !a.removed) ?? [];
 
   const submit = (): void => {
-    if (!ready || generating) return;
+    if (!ready || generating || pending) return;
     const t = text.trim();
     if (!t && chips.length === 0) return;
     setText('');
+    clearError();
     void send(t);
   };
 
@@ -33,6 +38,16 @@ export function Composer() {
             <AttachmentChip key={a.id} conversationId={conv.id} a={a} disabled={generating} />
           ))}
         </div>
+      )}
+      {pending && (
+        <p className="composer-note" role="status" data-testid="composer-pending">
+          Waiting for your media to be read, then sending: <q>{pending.text || '(media only)'}</q>
+        </p>
+      )}
+      {composerError && !pending && (
+        <p className="composer-note error-text" role="alert" data-testid="composer-error">
+          {composerError}
+        </p>
       )}
       {capture === 'mic' && <MicRecorder onClose={() => setCapture(null)} />}
       {capture === 'cam' && <WebcamCapture onClose={() => setCapture(null)} />}
@@ -86,11 +101,17 @@ export function Composer() {
           }}
         />
         {generating ? (
-          <button type="button" className="stop" data-testid="stop-generation" onClick={stop}>
+          <button key="stop" type="button" className="stop" data-testid="stop-generation" onClick={stop}>
             Stop
           </button>
+        ) : pending ? (
+          // Its own key: React must not turn this very element into the submit button while its
+          // click is still being dispatched (the browser would then submit the form: a re-send).
+          <button key="cancel-pending" type="button" className="stop" data-testid="composer-cancel-pending" aria-busy="true" aria-label="Waiting for media; cancel sending" title="Cancel: the message goes back into the box" onClick={cancelPending}>
+            Waiting… Cancel
+          </button>
         ) : (
-          <button type="submit" className="primary" data-testid="composer-send" disabled={!ready}>
+          <button key="send" type="submit" className="primary" data-testid="composer-send" disabled={!ready}>
             Send
           </button>
         )}

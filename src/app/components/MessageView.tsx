@@ -16,7 +16,7 @@ function Stats({ m }: { m: Message }) {
 
 /** Memoised: while an answer streams only that message re-renders (messages are immutable). */
 export const MessageView = memo(function MessageView({ conversationId, message, isLast }: { conversationId: string; message: Message; isLast: boolean }) {
-  const busy = useApp((s) => s.chat.generating !== null || s.model.state !== 'ready');
+  const busy = useApp((s) => s.chat.generating !== null || s.composer.pending !== null || s.model.state !== 'ready');
   const [editing, setEditing] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   const m = message;

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { addFiles } from '../controller/media-controller';
+import { addFiles, beginCapture } from '../controller/media-controller';
 import { useApp } from '../store';
 
 /** ImageBind hears 3 clips of 2 s; longer recordings add little, so cap them. */
@@ -28,6 +28,8 @@ export function MicRecorder({ onClose }: { onClose: () => void }) {
     ctx.createMediaStreamSource(stream).connect(analyser);
     const buf = new Float32Array(analyser.fftSize);
     const mr = new MediaRecorder(stream);
+    // A message sent while recording (or while the recording is being finished) waits for it.
+    const captured = beginCapture();
     const parts: Blob[] = [];
     mr.ondataavailable = (e) => e.data.size && parts.push(e.data);
     const t0 = performance.now();
@@ -57,8 +59,10 @@ export function MicRecorder({ onClose }: { onClose: () => void }) {
       const type = mr.mimeType || 'audio/webm';
       const file = new File(parts, `recording-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}.webm`, { type });
       if (file.size) void addFiles([file]);
+      captured();
       onClose();
     };
+    mr.onerror = captured;
     mr.start(250);
     rec.current = { stop: finish };
     setRecording(true);

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { addFiles } from '../controller/media-controller';
+import { addFiles, beginCapture } from '../controller/media-controller';
 import { useApp } from '../store';
 
 export const CLIP_SECONDS = 3;
@@ -41,8 +41,10 @@ export function WebcamCapture({ onClose }: { onClose: () => void }) {
     c.width = v.videoWidth;
     c.height = v.videoHeight;
     c.getContext('2d')!.drawImage(v, 0, 0);
+    const captured = beginCapture(); // a message sent before the JPEG exists waits for it
     c.toBlob((b) => {
       if (b) void addFiles([new File([b], `photo-${stamp()}.jpg`, { type: 'image/jpeg' })]);
+      captured();
       onClose();
     }, 'image/jpeg', 0.92);
   };
@@ -50,11 +52,14 @@ export function WebcamCapture({ onClose }: { onClose: () => void }) {
   const clip = (): void => {
     if (!stream) return;
     const mr = new MediaRecorder(stream);
+    const captured = beginCapture(); // a message sent while the clip records waits for it
     const parts: Blob[] = [];
     mr.ondataavailable = (e) => e.data.size && parts.push(e.data);
+    mr.onerror = captured;
     mr.onstop = () => {
       setRecording(false);
       void addFiles([new File(parts, `clip-${stamp()}.webm`, { type: mr.mimeType || 'video/webm' })]);
+      captured();
       onClose();
     };
     mr.start(250);

@@ -5,24 +5,56 @@
 import { PandaError } from '../../core/errors';
 import type { Modality } from '../../core/manifest';
 import { detectFileModality, prepareAttachment } from '../media/ingest';
-import labels from '../media/zero-shot-labels.json';
-import { deleteMedia, loadMedia, saveMedia } from '../persistence/conversations-db';
+import genericLabels from '../media/zero-shot-labels.json';
+import { deleteMedia, isQuotaError, loadMedia, saveMedia } from '../persistence/conversations-db';
 import { useApp } from '../store';
 import { newId } from '../store/ids';
 import type { Attachment } from '../store/types';
 import { persistSoon } from './persist';
 import { encoderBridge } from './services';
 
+function toPandaError(e: unknown): PandaError {
+  return e instanceof PandaError ? e : new PandaError('INTERNAL', e instanceof Error ? e.message : String(e));
+}
+
 function fail(e: unknown, fileName: string): void {
-  const err = e instanceof PandaError ? e : new PandaError('INTERNAL', e instanceof Error ? e.message : String(e));
+  const err = toPandaError(e);
   const msg = err.message.includes(fileName) ? err.message : `"${fileName}": ${err.message}`;
   useApp.getState().pushToast({ kind: 'error', message: msg, code: err.code });
+}
+
+/** The labels zero-shot tags are scored against: the bundle's own, else a generic everyday set. */
+function zeroShotLabels(): string[] {
+  return useApp.getState().model.labels ?? genericLabels;
+}
+
+/** A first guess from the name and type, shown until the file's bytes are read. */
+function guessModality(file: File): Modality {
+  const t = file.type.split('/')[0];
+  if (t === 'audio' || t === 'video') return t;
+  if (/\.(csv|txt|npy)$/i.test(file.name)) return 'imu';
+  return 'image';
+}
+
+/**
+ * A capture (microphone, webcam) is recording or finishing: a message sent meanwhile waits for its
+ * file. Call the returned function once the file was handed to `addFiles` (or the capture ended
+ * without one); calling it again does nothing.
+ */
+export function beginCapture(): () => void {
+  useApp.getState().addCapturing(1);
+  let ended = false;
+  return () => {
+    if (ended) return;
+    ended = true;
+    useApp.getState().addCapturing(-1);
+  };
 }
 
 async function encodeInto(cid: string, a: Attachment, blob: Blob): Promise<void> {
   const { input, preview } = await prepareAttachment(blob, a.fileName, a.mime, a.modality);
   useApp.getState().patchAttachment(cid, a.id, { preview });
-  const res = await encoderBridge().encode(input, labels);
+  const res = await encoderBridge().encode(input, zeroShotLabels());
   useApp.getState().patchAttachment(cid, a.id, { vector: res.vector, tags: res.tags, status: 'ready', error: undefined });
   persistSoon(cid);
 }
@@ -40,25 +72,33 @@ export async function addFiles(files: File[]): Promise<void> {
   await Promise.all(files.map((f) => addFile(f)));
 }
 
+/**
+ * Registers the chip at once (before any await), so a message sent right after attaching waits for
+ * this file instead of going out without it; then detects, stores and encodes it.
+ */
 async function addFile(file: File): Promise<void> {
-  let cid: string | undefined;
-  let id: string | undefined;
+  const st = useApp.getState();
+  const cid = st.chat.activeId ?? st.newConversation();
+  const fileName = file.name || 'pasted file';
+  const guess = guessModality(file);
+  const a: Attachment = { id: newId('media'), fileName, mime: file.type, size: file.size, modality: guess, detected: guess, weight: 1, status: 'encoding' };
+  st.patchConversation(cid, (c) => ({ ...c, attachments: [...c.attachments, a] }));
   try {
     const modality = await detectFileModality(file);
-    const st = useApp.getState();
-    cid = st.chat.activeId ?? st.newConversation();
-    const a: Attachment = { id: newId('media'), fileName: file.name || 'pasted file', mime: file.type, size: file.size, modality, detected: modality, weight: 1, status: 'encoding' };
-    id = a.id;
-    st.patchConversation(cid, (c) => ({ ...c, attachments: [...c.attachments, a] }));
-    await saveMedia(a.id, file);
-    await encodeInto(cid, a, file);
+    useApp.getState().patchAttachment(cid, a.id, { modality, detected: modality });
+    await saveMedia(a.id, file).catch((e: unknown) => {
+      if (!isQuotaError(e)) throw e;
+      // No room to keep the original: the chip still works now, but cannot be re-read after a reload.
+      useApp.getState().pushToast({ kind: 'info', message: `"${fileName}" is used for this session only: the browser has no room left to store it.`, code: 'QUOTA_EXCEEDED' });
+    });
+    await encodeInto(cid, { ...a, modality, detected: modality }, file);
   } catch (e) {
-    if (cid && id) {
-      const aid = id;
-      useApp.getState().patchConversation(cid, (c) => ({ ...c, attachments: c.attachments.filter((x) => x.id !== aid) }));
-      void deleteMedia(aid);
-    }
-    fail(e, file.name || 'pasted file');
+    const err = toPandaError(e);
+    // Seen by a message waiting for this file (it goes back to the composer with this reason), then dropped.
+    useApp.getState().patchAttachment(cid, a.id, { status: 'error', error: err.message });
+    useApp.getState().patchConversation(cid, (c) => ({ ...c, attachments: c.attachments.filter((x) => x.id !== a.id) }));
+    void deleteMedia(a.id);
+    fail(err, fileName);
   }
 }
 

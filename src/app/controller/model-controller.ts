@@ -61,7 +61,7 @@ async function load(source: BundleSource): Promise<void> {
     setModel({ backend: choice });
     bundle = await modelStore().prepare(source, { onProgress: prepareProgress });
     const m = bundle.manifest;
-    setModel({ name: m.name, notice: m.notice, defaults: m.llm.generation, hasEncoder: !!m.imagebind });
+    setModel({ name: m.name, notice: m.notice, defaults: m.llm.generation, hasEncoder: !!m.imagebind, labels: m.imagebind?.labels });
     if (!useApp.getState().settingsTouched) useApp.getState().resetSettings(m.llm.generation);
     const enc = m.imagebind
       ? encoderBridge()

@@ -2,8 +2,11 @@
  * Conversations and their media in IndexedDB (idb-keyval, our own databases, apart from the
  * model cache). A conversation is one record (vectors are Float32Arrays: structured-clone safe);
  * each attachment's original file is a Blob keyed by attachment id.
+ *
+ * Saves are compare-and-set on `rev` inside one readwrite transaction, so two tabs never silently
+ * overwrite each other's messages: a save based on an older revision reports the stored one.
  */
-import { createStore, del, delMany, entries, get, set, type UseStore } from 'idb-keyval';
+import { createStore, del, delMany, entries, get, promisifyRequest, set, type UseStore } from 'idb-keyval';
 import { PandaError } from '../../core/errors';
 import type { Conversation } from '../store/types';
 
@@ -13,15 +16,37 @@ function db(): { chats: UseStore; media: UseStore } {
   return stores;
 }
 
+export function isQuotaError(e: unknown): boolean {
+  const name = (e as { name?: string } | null)?.name;
+  return name === 'QuotaExceededError' || (e instanceof PandaError && e.code === 'QUOTA_EXCEEDED');
+}
+
 function quota(e: unknown): never {
-  if (e instanceof DOMException && e.name === 'QuotaExceededError') {
+  if (isQuotaError(e) && !(e instanceof PandaError)) {
     throw new PandaError('QUOTA_EXCEEDED', 'The browser has no room left to save this conversation. Delete old conversations or cached models, then try again.');
   }
   throw e;
 }
 
-export async function saveConversation(c: Conversation): Promise<void> {
-  await set(c.id, c, db().chats).catch(quota);
+export type SaveResult = { ok: true; rev: number } | { ok: false; stored: Conversation };
+
+/** Writes `c` as revision `(c.rev ?? 0) + 1` unless the stored record has moved on since `c.rev`. */
+export async function saveConversation(c: Conversation): Promise<SaveResult> {
+  const base = c.rev ?? 0;
+  return db()
+    .chats('readwrite', async (store) => {
+      const stored = await promisifyRequest<Conversation | undefined>(store.get(c.id));
+      // A record deleted in another tab is simply written again: this tab is still using it.
+      if (stored && (stored.rev ?? 0) !== base) return { ok: false as const, stored };
+      store.put({ ...c, rev: base + 1 }, c.id);
+      await promisifyRequest(store.transaction);
+      return { ok: true as const, rev: base + 1 };
+    })
+    .catch(quota);
+}
+
+export async function loadConversation(id: string): Promise<Conversation | undefined> {
+  return get<Conversation>(id, db().chats);
 }
 
 export async function loadConversations(): Promise<Conversation[]> {
@@ -29,9 +54,14 @@ export async function loadConversations(): Promise<Conversation[]> {
   return all.map(([, c]) => c).sort((a, b) => b.updatedAt - a.updatedAt);
 }
 
-export async function deleteConversationData(c: Conversation): Promise<void> {
+/** Deletes a conversation and those of its media no other conversation uses. */
+export async function deleteConversationData(c: Conversation, stillUsed: ReadonlySet<string> = new Set()): Promise<void> {
   await del(c.id, db().chats);
-  await delMany(c.attachments.map((a) => a.id), db().media);
+  await delMany(c.attachments.map((a) => a.id).filter((id) => !stillUsed.has(id)), db().media);
+}
+
+export async function deleteConversationRecord(id: string): Promise<void> {
+  await del(id, db().chats);
 }
 
 export async function saveMedia(attachmentId: string, blob: Blob): Promise<void> {

@@ -23,6 +23,10 @@ export interface ChatSlice {
   patchMessage: (conversationId: string, messageId: string, patch: Partial<Message>) => void;
   patchAttachment: (conversationId: string, attachmentId: string, patch: Partial<Attachment>) => void;
   setGenerating: (g: ChatSlice['chat']['generating']) => void;
+  /** Records the stored revision a conversation is now based on (no change to its content or order). */
+  setConversationRev: (id: string, rev: number) => void;
+  /** Puts in a conversation saved by another tab (or a copy made on a conflict), keeping the selection. */
+  upsertConversation: (c: Conversation) => void;
 }
 
 function sortOrder(convs: Record<string, Conversation>): string[] {
@@ -89,6 +93,17 @@ export const createChatSlice: StateCreator<AppState, [], [], ChatSlice> = (set) 
       return { chat: { ...s.chat, conversations: { ...s.chat.conversations, [cid]: { ...c, attachments } } } };
     }),
   setGenerating: (g) => set((s) => ({ chat: { ...s.chat, generating: g } })),
+  setConversationRev: (id, rev) =>
+    set((s) => {
+      const c = s.chat.conversations[id];
+      if (!c) return s;
+      return { chat: { ...s.chat, conversations: { ...s.chat.conversations, [id]: { ...c, rev } } } };
+    }),
+  upsertConversation: (c) =>
+    set((s) => {
+      const conversations = { ...s.chat.conversations, [c.id]: c };
+      return { chat: { ...s.chat, conversations, order: sortOrder(conversations) } };
+    }),
 });
 
 export const selectActive = (s: AppState): Conversation | undefined => (s.chat.activeId ? s.chat.conversations[s.chat.activeId] : undefined);

@@ -26,6 +26,8 @@ export interface ModelSlice {
     error?: string;
     /** A recovery message after a worker crash or device loss. */
     banner?: string;
+    /** The bundle's own zero-shot labels (what its model knows), if it ships them. */
+    labels?: string[];
     defaults?: { maxNewTokens: number; temperature: number; topP: number; topK: number };
   };
   setModel: (patch: Partial<ModelSlice['model']>) => void;

@@ -54,4 +54,9 @@ export interface Conversation {
   messages: Message[];
   /** The conversation's current media (shown as chips, sent with every turn). */
   attachments: Attachment[];
+  /**
+   * The stored revision this copy is based on (bumped by every save). A save whose base is not the
+   * stored revision would overwrite another tab's messages: it is detected and both are kept.
+   */
+  rev?: number;
 }

@@ -82,6 +82,9 @@ describe('build:model (built-in PandaGPT-nano bundle)', () => {
     expect(m.llm.decoders.map((d) => [d.format, d.backends])).toEqual([['fp32', ['wasm', 'cpu', 'webgpu']]]);
     expect(m.llm.embedTokens.dtype).toBe('float16');
     expect(Object.keys(m.imagebind?.encoders ?? {}).sort()).toEqual(['audio', 'depth', 'image', 'imu', 'text', 'thermal', 'video']);
+    // zero-shot tags use the labels of its world (colour × shape), not a generic everyday list
+    expect(m.imagebind?.labels).toEqual(JSON.parse(readFileSync('training/labels.json', 'utf8')));
+    expect(m.imagebind?.labels).toContain('a red circle');
     // the budget for a model that ships in public/: about 30 MB
     const bytes = Object.values(m.files).reduce((s, f) => s + f.size, 0);
     expect(bytes).toBeLessThanOrEqual(30e6);

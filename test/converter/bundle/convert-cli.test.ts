@@ -43,6 +43,11 @@ describe('convert CLI', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/--quant must be one of q4, fp16, fp32/);
     expect((await cli(['--vicuna', VICUNA, '--delta', DELTA, '--out', join(root, 'x'), '--lora-alpha', 'abc'])).code).toBe(1);
+    writeFileSync(join(root, 'labels.json'), '{"a dog": 1}');
+    const labels = await cli(['--vicuna', VICUNA, '--delta', DELTA, '--out', join(root, 'x'), '--labels', join(root, 'labels.json')]);
+    expect(labels.code).toBe(1);
+    expect(labels.err).toMatch(/--labels .* must hold a JSON array of non-empty strings/);
+    expect((await cli(['--vicuna', VICUNA, '--delta', DELTA, '--out', join(root, 'x'), '--labels', join(root, 'missing.json')])).err).toMatch(/--labels .*missing\.json/);
     expect(existsSync(join(root, 'x'))).toBe(false);
   });
 
