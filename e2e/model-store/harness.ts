@@ -105,7 +105,17 @@ const harness = {
   async bench(base: string, bigPath: string, chunkSize: number) {
     const store = createModelStore({ chunkSize });
     const t = () => performance.now();
+    // The yardstick: a plain read of the same files from the same server (bodies discarded).
+    const manifest = (await (await fetch(`${base}manifest.json`, { cache: 'no-store' })).json()) as { files: Record<string, { size: number }> };
     let t0 = t();
+    await Promise.all(
+      Object.keys(manifest.files).map(async (p) => {
+        const reader = (await fetch(base + p, { cache: 'no-store' })).body!.getReader();
+        while (!(await reader.read()).done);
+      }),
+    );
+    const rawRead = t() - t0;
+    t0 = t();
     const b = await store.prepare(createUrlSource(base));
     const download = t() - t0;
     t0 = t();
@@ -123,7 +133,7 @@ const harness = {
     t0 = t();
     const ok = await store.verify(b.id);
     const verify = t() - t0;
-    return { download, cachedPrepare, readFile, readBlob, blobArrayBuffer, verify, ok, size: bytes.length, blobSize: viaBlob.byteLength };
+    return { rawRead, download, cachedPrepare, readFile, readBlob, blobArrayBuffer, verify, ok, size: bytes.length, blobSize: viaBlob.byteLength };
   },
   async open(id: string) {
     try {

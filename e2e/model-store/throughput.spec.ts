@@ -30,6 +30,8 @@ test('model store throughput', async ({ page }) => {
     console.log(
       JSON.stringify({
         bundleMiB: +total.toFixed(1),
+        rawRead: `${r.rawRead.toFixed(0)} ms (${rate(total, r.rawRead)}, plain fetch of the same files)`,
+        downloadVsRaw: +(r.rawRead / r.download).toFixed(2),
         download: `${r.download.toFixed(0)} ms (${rate(total, r.download)}, incl. sha256 + IndexedDB writes)`,
         cachedPrepare: `${r.cachedPrepare.toFixed(0)} ms`,
         readFile: `${r.readFile.toFixed(0)} ms (${rate(bigMiB, r.readFile)})`,

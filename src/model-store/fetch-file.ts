@@ -3,12 +3,14 @@
  * Invariants: chunk k and the file record saying "k+1 chunks stored" are written in one
  * transaction; a file is marked complete only after its sha256 matched; on mismatch every
  * chunk of it is deleted. Nothing here returns bytes to a caller.
+ *
+ * Hashing runs in a worker (hash-state.ts) and overlaps the network: while chunk k is hashed and
+ * written, chunk k+1 is being received; at most PIPELINE chunks are in flight (bounded memory).
  */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { PandaError, throwIfAborted } from '../core/errors';
 import { Chunker } from './chunking';
 import type { ModelDb } from './idb';
-import { restoreSha256, snapshotSha256, toHex, type Sha256 } from './hash-state';
+import { openSha256, type Sha256Stream } from './hash-state';
 import type { FileRecord, PlanJob } from './resume-plan';
 import type { BundleSource, NoticeCode } from './types';
 
@@ -29,13 +31,25 @@ export interface FetchFileOptions {
 
 const isRetryable = (e: unknown) => e instanceof PandaError && e.code === 'DOWNLOAD_FAILED' && e.details.retryable === true;
 
+/** Chunks received but not yet hashed and stored: enough to keep the network busy meanwhile. */
+const PIPELINE = 2;
+
+async function freshSha256(): Promise<Sha256Stream> {
+  const h = await openSha256();
+  if (!h) throw new PandaError('INTERNAL', 'SHA-256 is not available in this browser.');
+  return h;
+}
+
 /** Re-read stored chunks 0..n-1 into a fresh hasher (when no hash state was saved). */
-async function rehash(db: ModelDb, sha: string, n: number): Promise<Sha256 | null> {
-  const h = sha256.create();
+async function rehash(db: ModelDb, sha: string, n: number): Promise<Sha256Stream | null> {
+  const h = await freshSha256();
   for (let i = 0; i < n; i++) {
     const b = await db.getChunk(sha, i);
-    if (!b) return null;
-    h.update(new Uint8Array(await b.arrayBuffer()));
+    if (!b) {
+      h.close();
+      return null;
+    }
+    await h.update(new Uint8Array(await b.arrayBuffer()));
   }
   return h;
 }
@@ -49,20 +63,20 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
   const hook = (code: NoticeCode, msg: string) => hooks.notice(code, msg);
 
   // Where to start: after the stored chunks, with their hash state (saved, or recomputed).
-  let resumed: Sha256 | null = null;
+  let resumed: Sha256Stream | null = null;
   if (job.plan.fromChunk > 0) {
     const st = job.plan.hashState;
-    resumed = st && st.length === job.plan.fromChunk * chunkSize ? restoreSha256(st) : null;
+    resumed = st && st.length === job.plan.fromChunk * chunkSize ? await openSha256(st) : null;
     if (!resumed) {
       hook('REHASHED', `Re-reading ${job.plan.fromChunk} stored chunk(s) of ${path} to continue its checksum (no saved hash state).`);
       resumed = await rehash(db, job.sha256, job.plan.fromChunk);
     }
     if (resumed) {
       rec.chunks = job.plan.fromChunk;
-      rec.hashState = snapshotSha256(resumed);
+      rec.hashState = await resumed.save();
     } else await db.deleteFile(job.sha256);
   }
-  let hash: Sha256 = resumed ?? sha256.create();
+  let hash: Sha256Stream = resumed ?? (await freshSha256());
 
   // `received` counts bytes received so far: the stored chunks plus what `chunker` holds.
   let received = rec.chunks * chunkSize;
@@ -70,24 +84,40 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
   hooks.onReset(received);
   if (received > 0) hook('RESUMED', `Resuming ${path} at ${received} of ${job.size} bytes.`);
 
+  // Hash whole chunks as they are stored, so the saved hash state always covers exactly the
+  // stored chunks (bytes past the last boundary live only in `chunker` until their chunk is full).
+  // Chunks go through `queue` in order; `settle()` waits for all of them (and rethrows a failure).
+  let queue: Promise<void> = Promise.resolve();
+  let inFlight = 0;
+  const store = async (bytes: Uint8Array<ArrayBuffer>) => {
+    const back = await hash.update(bytes);
+    const index = rec.chunks;
+    rec.chunks++;
+    rec.hashState = await hash.save();
+    await db.putChunk(rec, index, back);
+  };
+  const enqueue = async (bytes: Uint8Array<ArrayBuffer>) => {
+    inFlight++;
+    const step = queue.then(() => store(bytes));
+    queue = step.finally(() => inFlight--);
+    if (inFlight >= PIPELINE) await step;
+  };
+  const settle = async () => {
+    const q = queue;
+    queue = Promise.resolve();
+    await q;
+  };
+
   const restart = async () => {
+    await settle().catch(() => undefined);
     await db.deleteFile(job.sha256);
     rec.chunks = 0;
     rec.hashState = null;
     received = 0;
-    hash = sha256.create();
+    hash.close();
+    hash = await freshSha256();
     chunker = new Chunker(chunkSize);
     hooks.onReset(0);
-  };
-
-  // Hash whole chunks as they are stored, so the saved hash state always covers exactly the
-  // stored chunks (bytes past the last boundary live only in `chunker` until their chunk is full).
-  const store = async (bytes: Uint8Array<ArrayBuffer>) => {
-    hash.update(bytes);
-    const index = rec.chunks;
-    rec.chunks++;
-    rec.hashState = snapshotSha256(hash);
-    await db.putChunk(rec, index, bytes);
   };
 
   let attempt = 0;
@@ -113,10 +143,12 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
             }
             received += value.length;
             hooks.onBytes(value.length, received);
-            for (const c of chunker.push(value)) await store(c);
+            for (const c of chunker.push(value)) await enqueue(c);
           }
+          await settle();
         } catch (e) {
           await reader.cancel().catch(() => undefined);
+          await settle().catch(() => undefined);
           if (e instanceof PandaError) throw e;
           if (opts.signal.aborted) throw new PandaError('ABORTED', 'Stopped.');
           throw new PandaError('DOWNLOAD_FAILED', `The connection dropped while downloading ${path} (${(e as Error)?.message ?? e}).`, { path, retryable: true, network: true });
@@ -127,7 +159,7 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
       }
       const last = chunker.flush();
       if (last) await store(last);
-      const digest = toHex(hash.digest());
+      const digest = await hash.digest();
       if (digest !== job.sha256) {
         throw new PandaError('INTEGRITY_MISMATCH', `${path} is corrupt: its sha256 is ${digest}, the manifest says ${job.sha256}. It was not stored; try again or check the bundle.`, {
           path,

@@ -1,57 +1,128 @@
 /**
- * Saving and restoring an incremental sha256 between page loads, so a resumed download need not
- * re-read what is already stored. @noble/hashes has no public export/import of its state; its
- * SHA-256 keeps eight 32-bit words (get/set), a byte count and a partial block. We only snapshot at
- * block boundaries (pos 0: nothing buffered), which is every chunk boundary since chunks are
- * multiples of 64 bytes. `test/model-store/hash-state.test.ts` pins this against the library, and
- * every snapshot is checked on restore; when it does not fit, callers re-hash the stored chunks.
+ * Incremental SHA-256 for the model store: hash-wasm (WebAssembly, about 10× @noble/hashes in JS,
+ * which capped downloads at 37 MiB/s) in module workers, so hashing a multi-GB bundle never blocks
+ * the page. Where no Worker exists (Node tests) it hashes inline with the same library.
+ *
+ * Its state can be saved after any chunk and restored after a reload (hash-wasm's save/load), so a
+ * resumed download need not re-read what is already stored. Records written by older versions
+ * (a different state format) simply do not restore: callers then re-hash the stored chunks.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-
-export type Sha256 = ReturnType<typeof sha256.create>;
+import * as Comlink from 'comlink';
+import { createSHA256, type IHasher } from 'hash-wasm';
 
 export interface Sha256State {
-  /** The eight state words H0..H7. */
-  words: number[];
-  /** Bytes hashed so far (a multiple of 64). */
+  /** hash-wasm's saved state. */
+  wasm: Uint8Array;
+  /** Bytes hashed so far. */
   length: number;
 }
 
-interface Internals {
-  get(): number[];
-  set(...w: number[]): void;
-  length: number;
-  pos: number;
-  finished: boolean;
+/** One file's running hash. `update` resolves with the same bytes (they may travel to a worker and back). */
+export interface Sha256Stream {
+  update(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuffer>>;
+  save(): Promise<Sha256State>;
+  digest(): Promise<string>;
+  readonly length: number;
+  close(): void;
 }
 
-function internals(h: Sha256): Internals | null {
-  const i = h as unknown as Partial<Internals>;
-  if (typeof i.get !== 'function' || typeof i.set !== 'function' || typeof i.length !== 'number' || typeof i.pos !== 'number') return null;
-  return i as Internals;
+/** The worker's side (src/model-store/hash.worker.ts exposes it with Comlink). */
+export interface HashWorkerApi {
+  open(id: number, state: Uint8Array | null): Promise<boolean>;
+  update(id: number, bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer>;
+  save(id: number): Uint8Array;
+  digest(id: number): string;
+  close(id: number): void;
 }
 
-/** The state of `h`, or null when it holds a partial block or the library changed shape. */
-export function snapshotSha256(h: Sha256): Sha256State | null {
-  const i = internals(h);
-  if (!i || i.pos !== 0 || i.finished) return null;
-  const words = i.get();
-  if (words.length !== 8 || i.length % 64 !== 0) return null;
-  return { words: [...words], length: i.length };
+/** A table of hashers by id: what each worker (or the inline fallback) holds. */
+export function hasherTable(): HashWorkerApi {
+  const hashers = new Map<number, IHasher>();
+  const get = (id: number): IHasher => {
+    const h = hashers.get(id);
+    if (!h) throw new Error(`sha256 stream ${id} is not open`);
+    return h;
+  };
+  return {
+    async open(id, state) {
+      const h = await createSHA256();
+      h.init();
+      if (state) {
+        try {
+          h.load(state);
+        } catch {
+          return false; // not a state this library wrote
+        }
+      }
+      hashers.set(id, h);
+      return true;
+    },
+    update(id, bytes) {
+      get(id).update(bytes);
+      return bytes;
+    },
+    save: (id) => get(id).save(),
+    digest(id) {
+      const hex = get(id).digest('hex');
+      hashers.delete(id);
+      return hex;
+    },
+    close: (id) => void hashers.delete(id),
+  };
 }
 
-/** A hasher continuing from `s`, or null when `s` is not a usable snapshot. */
-export function restoreSha256(s: Sha256State | null | undefined): Sha256 | null {
-  if (!s || !Array.isArray(s.words) || s.words.length !== 8 || !Number.isInteger(s.length) || s.length % 64 !== 0) return null;
-  const h = sha256.create();
-  const i = internals(h);
-  if (!i) return null;
-  i.set(...s.words.map((w) => w | 0));
-  i.length = s.length;
-  // Round-trip check: if the library stopped reading these fields, refuse rather than hash wrongly.
-  const back = snapshotSha256(h);
-  if (!back || back.length !== s.length || back.words.some((w, k) => (w | 0) !== (s.words[k]! | 0))) return null;
-  return h;
+interface Backend {
+  api: Comlink.Remote<HashWorkerApi> | HashWorkerApi;
+  remote: boolean;
+}
+
+let backends: Backend[] | undefined;
+let next = 0;
+let ids = 0;
+
+function pickBackend(): Backend {
+  if (!backends) {
+    const canSpawn = typeof Worker === 'function' && typeof document !== 'undefined';
+    const n = canSpawn ? Math.max(1, Math.min(4, (globalThis.navigator?.hardwareConcurrency ?? 2) - 0)) : 0;
+    backends = [];
+    for (let i = 0; i < n; i++) {
+      try {
+        const w = new Worker(new URL('./hash.worker.ts', import.meta.url), { type: 'module', name: `sha256-${i}` });
+        backends.push({ api: Comlink.wrap<HashWorkerApi>(w), remote: true });
+      } catch {
+        break;
+      }
+    }
+    if (backends.length === 0) backends.push({ api: hasherTable(), remote: false });
+  }
+  return backends[next++ % backends.length]!;
+}
+
+/**
+ * A running SHA-256, continuing from `state` when given. Resolves to null when `state` cannot be
+ * restored (then the caller re-hashes what it stored).
+ */
+export async function openSha256(state?: Sha256State | null): Promise<Sha256Stream | null> {
+  const b = pickBackend();
+  const id = ++ids;
+  const raw = state && state.wasm instanceof Uint8Array && Number.isInteger(state.length) ? state.wasm : null;
+  if (state && !raw) return null;
+  if (!(await b.api.open(id, raw))) return null;
+  let length = state ? state.length : 0;
+  return {
+    get length() {
+      return length;
+    },
+    async update(bytes) {
+      length += bytes.length;
+      return b.remote ? (b.api as Comlink.Remote<HashWorkerApi>).update(id, Comlink.transfer(bytes, [bytes.buffer])) : b.api.update(id, bytes);
+    },
+    async save() {
+      return { wasm: await b.api.save(id), length };
+    },
+    digest: async () => b.api.digest(id),
+    close: () => void b.api.close(id),
+  };
 }
 
 export function toHex(bytes: Uint8Array): string {

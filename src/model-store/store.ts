@@ -1,11 +1,10 @@
 /** `createModelStore()`: the IndexedDB-backed ModelStore (see types.ts for the contract). */
-import { sha256 } from '@noble/hashes/sha2.js';
 import { PandaError, throwIfAborted } from '../core/errors';
 import { parseManifest, type BundleManifest } from '../core/manifest';
 import { openCachedBundle } from './cached-bundle';
 import { DEFAULT_CHUNK_SIZE, checkChunkSize } from './chunking';
 import { fetchFile } from './fetch-file';
-import { toHex } from './hash-state';
+import { openSha256 } from './hash-state';
 import { ModelDb, type BundleRecord } from './idb';
 import { diffManifests, manifestHashes } from './manifest-diff';
 import { runPool } from './pool';
@@ -276,17 +275,17 @@ export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
         ok = false;
         continue;
       }
-      const h = sha256.create();
+      const h = await openSha256();
+      if (!h) throw new PandaError('INTERNAL', 'SHA-256 is not available in this browser.');
       let n = 0;
       for (let i = 0; i < fr.chunks; i++) {
         const b = await db.getChunk(f.sha256, i);
         if (!b) break;
-        const bytes = new Uint8Array(await b.arrayBuffer());
-        h.update(bytes);
+        const bytes = await h.update(new Uint8Array(await b.arrayBuffer()));
         n += bytes.length;
         vo.onProgress?.((done += bytes.length), total);
       }
-      if (n !== f.size || toHex(h.digest()) !== f.sha256) {
+      if (n !== f.size || (await h.digest()) !== f.sha256) {
         ok = false;
         // Drop the broken content so the next prepare fetches it again instead of serving bad bytes.
         await db.deleteFile(f.sha256);

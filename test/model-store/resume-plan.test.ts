@@ -8,7 +8,7 @@ const rec = (o: Partial<FileRecord>): FileRecord => ({ sha256: H('a'), size: 100
 describe('resume planning', () => {
   it('skips complete files, resumes partial ones after the last stored chunk', () => {
     expect(planFile(1000, H('a'), rec({ complete: true, chunks: 4 }), 512)).toEqual({ kind: 'cached' });
-    const state = { words: [1, 2, 3, 4, 5, 6, 7, 8], length: 512 };
+    const state = { wasm: new Uint8Array([1, 2, 3]), length: 512 };
     expect(planFile(1000, H('a'), rec({ chunks: 2, hashState: state }), 512)).toEqual({ kind: 'fetch', fromChunk: 2, hashState: state, chunkSize: 256 });
   });
 
