@@ -5,7 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import type { ZeroShotTag } from '../src/core/encoders/types';
-import { ImageBindEngine, type EncoderKind } from '../src/core/encoders/imagebind-engine';
+import { ImageBindEngine } from '../src/core/encoders/imagebind-engine';
 import { PandaError, throwIfAborted } from '../src/core/errors';
 import { referencedFiles, type BundleManifest } from '../src/core/manifest';
 import type { OrtModule } from '../src/core/ort';
@@ -31,7 +31,6 @@ function needEngine(): Promise<ImageBindEngine> {
 export interface EncodeResult {
   /** ImageBind embedding as PandaGPT feeds it to llama_proj. */
   vector: Float32Array;
-  tags: ZeroShotTag[];
   ms: number;
 }
 
@@ -51,9 +50,9 @@ const api = {
       const llmFiles = new Set(referencedFiles({ ...manifest, imagebind: undefined }));
       const total = referencedFiles(manifest).filter((f) => !llmFiles.has(f)).length;
       const readFile = countingReader(readBlob, 'Media encoder', total, onProgress);
-      // Create every session now (with progress) rather than on the first attachment.
-      const modalities = Object.keys(ib.encoders) as EncoderKind[];
-      engine = ImageBindEngine.load({ ort, manifest, readFile, backend: config.backend, sessionOptions: sessionOptions(config), modalities });
+      // No session is created now: each encoder is created when its modality is first used (a
+      // ViT-H session costs seconds and GBs that a text-only chat never needs).
+      engine = ImageBindEngine.load({ ort, manifest, readFile, backend: config.backend, sessionOptions: sessionOptions(config), modalities: [] });
       engine.catch(() => (engine = undefined));
       await engine;
       onProgress({ type: 'progress', stage: 'Media encoder ready', loaded: total, total });
@@ -61,8 +60,8 @@ const api = {
     });
   },
 
-  /** Preprocesses and embeds one attachment; zero-shot tags against `labels` when given. */
-  encode(id: number, input: EncoderInput, labels: string[]): Promise<EncodeResult> {
+  /** Preprocesses and embeds one attachment (its encoder session is created on first use). */
+  encode(id: number, input: EncoderInput): Promise<EncodeResult> {
     const ctl = new AbortController();
     running.set(id, ctl);
     return guard(async () => {
@@ -71,16 +70,25 @@ const api = {
         const t0 = performance.now();
         // Preprocessing may overlap; the encoder sessions run one call at a time.
         const modelInput = await toModelInput(input, ctl.signal);
-        const { vector, tags } = await queue(async () => {
+        const vector = await queue(async () => {
           throwIfAborted(ctl.signal);
-          const v = (await e.embed(modelInput)).slice(); // own buffer: safe to transfer
-          throwIfAborted(ctl.signal);
-          return { vector: v, tags: labels.length ? await e.zeroShot(v, labels) : [] };
+          return (await e.embed(modelInput)).slice(); // own buffer: safe to transfer
         });
-        return Comlink.transfer({ vector, tags, ms: performance.now() - t0 }, [vector.buffer as ArrayBuffer]);
+        return Comlink.transfer({ vector, ms: performance.now() - t0 }, [vector.buffer as ArrayBuffer]);
       } finally {
         running.delete(id);
       }
+    });
+  },
+
+  /**
+   * Zero-shot tags of a vector, asked for after the vector is in use: the bundle's own labels come
+   * precomputed; other labels run the text encoder (created then).
+   */
+  tags(vector: Float32Array, labels: string[]): Promise<ZeroShotTag[]> {
+    return guard(async () => {
+      const e = await needEngine();
+      return labels.length ? queue(() => e.zeroShot(vector, labels)) : [];
     });
   },
 

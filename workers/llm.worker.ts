@@ -9,6 +9,14 @@ import { PandaError, toErrorPayload } from '../src/core/errors';
 import type { BundleManifest, WeightFormat } from '../src/core/manifest';
 import type { OrtModule } from '../src/core/ort';
 import { countingReader } from './counting-reader';
+
+/** Where a load's time went: reading the bundle's bytes (IndexedDB or network) vs the rest (session creation). */
+export interface LoadTimings {
+  totalMs: number;
+  readMs: number;
+  otherMs: number;
+  bytes: number;
+}
 import type { LlmEvent, ProgressEvent, ReadBlob, RuntimeConfig } from './events';
 import { guard } from './guard';
 import { serial } from './serial';
@@ -42,7 +50,7 @@ const api = {
     });
   },
 
-  load(manifest: BundleManifest, readBlob: ReadBlob, onProgress: (e: ProgressEvent) => void, prefer?: WeightFormat): Promise<{ format: WeightFormat; file: string }> {
+  load(manifest: BundleManifest, readBlob: ReadBlob, onProgress: (e: ProgressEvent) => void, prefer?: WeightFormat): Promise<{ format: WeightFormat; file: string; timings: LoadTimings }> {
     return guard(async () => {
       if (!ort || !config) throw new PandaError('INTERNAL', 'The LLM worker was not initialised.');
       const format = chooseDecoderFormat(manifest.llm.decoders, config.backend, config.fp16, prefer);
@@ -51,11 +59,14 @@ const api = {
       const readFile = countingReader(readBlob, 'Language model', total, onProgress);
       const cfg = config;
       const o = ort;
+      const t0 = performance.now();
       engine = LlmEngine.load({ ort: o, manifest, readFile, backend: cfg.backend, variant: format, sessionOptions: sessionOptions(cfg) });
       engine.catch(() => (engine = undefined));
       const e = await engine;
+      const totalMs = performance.now() - t0;
+      const { bytes, readMs } = readFile.stats();
       onProgress({ type: 'progress', stage: 'Language model ready', loaded: total, total });
-      return { format: e.variant.format, file: e.variant.file };
+      return { format: e.variant.format, file: e.variant.file, timings: { totalMs, readMs, otherMs: totalMs - readMs, bytes } };
     });
   },
 

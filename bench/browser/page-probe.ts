@@ -13,7 +13,7 @@
 export interface ProbeMark {
   /** ms since navigation start (performance.now()). */
   t: number;
-  kind: 'state' | 'label' | 'chips' | 'assistant' | 'send';
+  kind: 'state' | 'label' | 'chips' | 'tags' | 'assistant' | 'send';
   value: string;
 }
 
@@ -41,6 +41,7 @@ export function installPageProbe(): void {
     }
     const chips = document.querySelectorAll('[data-testid="attachment-chip"]');
     note('chips', Array.from(chips, (c) => c.getAttribute('data-status') ?? '').join(','));
+    note('tags', String(document.querySelectorAll('[data-testid="zero-shot-tags"]').length));
     // "<assistant count>:<last answer has text 0|1>:<its status>"
     const answers = document.querySelectorAll('[data-testid="message"][data-role="assistant"]');
     const a = answers[answers.length - 1];

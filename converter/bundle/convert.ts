@@ -16,6 +16,7 @@ import { buildDecoder } from '../llama/graph/decoder';
 import { DECODER_IO } from '../llama/graph/io';
 import { baseKeys, deltaKeys } from '../llama/keys';
 import { LlamaWeights, validateLlama } from '../llama/weights';
+import { writeLabelEmbeddings } from '../imagebind/label-embeddings';
 import { convertImageBind } from '../imagebind/convert';
 import { type DecoderPlan, planDecoders } from './plan';
 import { writeRawTensor } from './raw-tensor';
@@ -87,7 +88,14 @@ export async function convertPandaGpt(o: ConvertOptions): Promise<BundleManifest
       if (o.imagebind) {
         log(`ImageBind ${o.imagebind}`);
         imagebind = (await convertImageBind({ checkpoint: o.imagebind, config: o.imagebindConfig, outDir: w.dir, quant: o.imagebindQuant, onProgress: log })).section;
-        if (o.labels?.length) imagebind.labels = o.labels;
+        if (o.labels?.length) {
+          imagebind.labels = o.labels;
+          // Shipped with the bundle: tags for these labels need no text encoder in the app.
+          if (imagebind.encoders.text) {
+            log(`label embeddings (${o.labels.length} labels)`);
+            imagebind.labelEmbeddings = await writeLabelEmbeddings(w, imagebind, o.labels);
+          }
+        }
       }
 
       const name = o.name ?? `PandaGPT (${config.numLayers}-layer LLaMA, ${quant})`;

@@ -145,6 +145,11 @@ export interface ImageBindSection {
    * and activities). Absent: the app uses a generic everyday list.
    */
   labels?: string[];
+  /**
+   * The text encoder's embeddings of `labels` (rows in that order, outDim each, as `embedText`
+   * returns them), computed once by the converter: tags for these labels need no text encoder.
+   */
+  labelEmbeddings?: RawTensorRef;
 }
 
 export interface BundleManifest {
@@ -218,6 +223,8 @@ export function parseManifest(text: string | unknown): BundleManifest {
   if (!Array.isArray(m.llm.decoders) || m.llm.decoders.length === 0) fail('no decoder variant');
   const labels: unknown = m.imagebind?.labels;
   if (labels !== undefined && (!Array.isArray(labels) || !labels.every((x) => typeof x === 'string'))) fail('"imagebind.labels" must be a list of strings');
+  const le = m.imagebind?.labelEmbeddings;
+  if (le && (!Array.isArray(labels) || le.shape[0] !== labels.length || le.shape[1] !== m.imagebind!.outDim)) fail('"imagebind.labelEmbeddings" must have one row of outDim values per label');
   return m;
 }
 
@@ -235,6 +242,7 @@ export function referencedFiles(m: BundleManifest): string[] {
   }
   if (m.imagebind) {
     if (m.imagebind.textBpe) out.add(m.imagebind.textBpe);
+    if (m.imagebind.labelEmbeddings) out.add(m.imagebind.labelEmbeddings.file);
     for (const e of Object.values(m.imagebind.encoders)) {
       if (!e) continue;
       for (const v of e.variants) {

@@ -28,6 +28,7 @@ export interface Sha256Stream {
 
 /** The worker's side (src/model-store/hash.worker.ts exposes it with Comlink). */
 export interface HashWorkerApi {
+  ping(): boolean;
   open(id: number, state: Uint8Array | null): Promise<boolean>;
   update(id: number, bytes: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer>;
   save(id: number): Uint8Array;
@@ -44,6 +45,7 @@ export function hasherTable(): HashWorkerApi {
     return h;
   };
   return {
+    ping: () => true,
     async open(id, state) {
       const h = await createSHA256();
       h.init();
@@ -74,28 +76,49 @@ export function hasherTable(): HashWorkerApi {
 interface Backend {
   api: Comlink.Remote<HashWorkerApi> | HashWorkerApi;
   remote: boolean;
+  /** False when the worker could not start (e.g. offline before its script was ever fetched). */
+  ready: Promise<boolean>;
 }
 
+const inline = (): Backend => ({ api: hasherTable(), remote: false, ready: Promise.resolve(true) });
+
 let backends: Backend[] | undefined;
+let fallback: Backend | undefined;
 let next = 0;
 let ids = 0;
 
-function pickBackend(): Backend {
+function spawn(i: number): Backend {
+  const w = new Worker(new URL('./hash.worker.ts', import.meta.url), { type: 'module', name: `sha256-${i}` });
+  const api = Comlink.wrap<HashWorkerApi>(w);
+  const failed = new Promise<never>((_, reject) => w.addEventListener('error', reject, { once: true }));
+  const ready = Promise.race([api.ping(), failed]).then(
+    () => true,
+    () => {
+      w.terminate();
+      return false;
+    },
+  );
+  return { api, remote: true, ready };
+}
+
+async function pickBackend(): Promise<Backend> {
   if (!backends) {
     const canSpawn = typeof Worker === 'function' && typeof document !== 'undefined';
-    const n = canSpawn ? Math.max(1, Math.min(4, (globalThis.navigator?.hardwareConcurrency ?? 2) - 0)) : 0;
+    const n = canSpawn ? Math.max(1, Math.min(4, globalThis.navigator?.hardwareConcurrency ?? 2)) : 0;
     backends = [];
     for (let i = 0; i < n; i++) {
       try {
-        const w = new Worker(new URL('./hash.worker.ts', import.meta.url), { type: 'module', name: `sha256-${i}` });
-        backends.push({ api: Comlink.wrap<HashWorkerApi>(w), remote: true });
+        backends.push(spawn(i));
       } catch {
         break;
       }
     }
-    if (backends.length === 0) backends.push({ api: hasherTable(), remote: false });
   }
-  return backends[next++ % backends.length]!;
+  const b = backends[next++ % Math.max(1, backends.length)];
+  if (b && (await b.ready)) return b;
+  // No worker: hash here (still hash-wasm, just on this thread).
+  fallback ??= inline();
+  return fallback;
 }
 
 /**
@@ -103,7 +126,7 @@ function pickBackend(): Backend {
  * restored (then the caller re-hashes what it stored).
  */
 export async function openSha256(state?: Sha256State | null): Promise<Sha256Stream | null> {
-  const b = pickBackend();
+  const b = await pickBackend();
   const id = ++ids;
   const raw = state && state.wasm instanceof Uint8Array && Number.isInteger(state.length) ? state.wasm : null;
   if (state && !raw) return null;

@@ -70,7 +70,7 @@ describe('WorkerBridge recovery', () => {
     dispose = () => bridge.dispose();
     await bridge.load(bundle, choice, () => undefined);
     const ac = new AbortController();
-    const job = bridge.encode({ kind: 'bytes', bytes: new Uint8Array(4), modality: 'image' } as never, [], ac.signal).catch((e: unknown) => e);
+    const job = bridge.encode({ kind: 'bytes', bytes: new Uint8Array(4), modality: 'image' } as never, ac.signal).catch((e: unknown) => e);
     await tick();
     ac.abort();
     await expect.poll(() => h.calls).toContain('stop');
@@ -88,6 +88,6 @@ describe('WorkerBridge recovery', () => {
     const h = harness();
     const bridge = new LlmBridge(h.callbacks, h.create);
     await expect(bridge.generate({ prompt: 'x', params: { maxNewTokens: 1, temperature: 1, topP: 1, topK: 0 } }, () => undefined)).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
-    await expect(new EncoderBridge(h.callbacks, h.create).encode({ kind: 'bytes' } as never, [])).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
+    await expect(new EncoderBridge(h.callbacks, h.create).encode({ kind: 'bytes' } as never)).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
   });
 });

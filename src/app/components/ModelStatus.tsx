@@ -6,7 +6,7 @@ export function ModelStatus() {
   const label =
     model.state === 'ready' ? `${model.name ?? 'Model'} ready` : model.state === 'loading' ? (model.progress?.stage ?? 'Loading…') : model.state === 'error' ? 'Model failed to load' : 'No model';
   return (
-    <div className="model-status" data-testid="model-status" data-state={model.state} role="status" aria-live="polite">
+    <div className="model-status" data-testid="model-status" data-state={model.state} data-load-read-ms={model.loadTimings?.readMs.toFixed(1)} data-load-other-ms={model.loadTimings?.otherMs.toFixed(1)} role="status" aria-live="polite">
       <span className={`dot dot-${model.state}`} aria-hidden="true" />
       <span className="model-status-label">{label}</span>
       {model.state === 'loading' && (

@@ -54,9 +54,22 @@ export function beginCapture(): () => void {
 async function encodeInto(cid: string, a: Attachment, blob: Blob): Promise<void> {
   const { input, preview } = await prepareAttachment(blob, a.fileName, a.mime, a.modality);
   useApp.getState().patchAttachment(cid, a.id, { preview });
-  const res = await encoderBridge().encode(input, zeroShotLabels());
-  useApp.getState().patchAttachment(cid, a.id, { vector: res.vector, tags: res.tags, status: 'ready', error: undefined });
+  const res = await encoderBridge().encode(input);
+  // Sendable now; the tags follow (they are a hint for the user, never needed to send).
+  useApp.getState().patchAttachment(cid, a.id, { vector: res.vector, tags: undefined, status: 'ready', error: undefined });
   persistSoon(cid);
+  void encoderBridge()
+    .tags(res.vector, zeroShotLabels())
+    .then(
+      (tags) => {
+        const now = useApp.getState().chat.conversations[cid]?.attachments.find((x) => x.id === a.id);
+        if (now?.vector === res.vector) {
+          useApp.getState().patchAttachment(cid, a.id, { tags });
+          persistSoon(cid);
+        }
+      },
+      () => undefined, // no tags: the chip simply shows none
+    );
 }
 
 export async function addFiles(files: File[]): Promise<void> {

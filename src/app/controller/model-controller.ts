@@ -73,7 +73,7 @@ async function load(source: BundleSource): Promise<void> {
       : Promise.resolve();
     const info = await llmBridge().load(bundle, choice, (p) => setModel({ progress: { stage: p.stage, fraction: p.total ? p.loaded / p.total : null } }));
     await enc;
-    setModel({ state: 'ready', variant: info.format, progress: undefined });
+    setModel({ state: 'ready', variant: info.format, progress: undefined, loadTimings: info.timings });
   } catch (e) {
     const err = e instanceof PandaError ? e : new PandaError('INTERNAL', e instanceof Error ? e.message : String(e));
     setModel({ state: 'error', error: err.message, progress: undefined });

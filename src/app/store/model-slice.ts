@@ -26,6 +26,8 @@ export interface ModelSlice {
     error?: string;
     /** A recovery message after a worker crash or device loss. */
     banner?: string;
+    /** Where the language model's last load spent its time (benchmarks read it from the status element). */
+    loadTimings?: { totalMs: number; readMs: number; otherMs: number; bytes: number };
     /** The bundle's own zero-shot labels (what its model knows), if it ships them. */
     labels?: string[];
     defaults?: { maxNewTokens: number; temperature: number; topP: number; topK: number };

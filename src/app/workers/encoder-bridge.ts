@@ -5,6 +5,7 @@
 import * as Comlink from 'comlink';
 import { PandaError } from '../../core/errors';
 import type { EncoderInput } from '../../../workers/encoder-input';
+import type { ZeroShotTag } from '../../core/encoders/types';
 import type { EncodeResult, EncoderWorkerApi } from '../../../workers/encoder.worker';
 import type { ProgressEvent } from '../../../workers/events';
 import type { BackendChoice } from './backend';
@@ -39,13 +40,19 @@ export class EncoderBridge extends WorkerBridge<EncoderWorkerApi, EncoderLoad, E
   }
 
   /** Embeds one attachment (bytes are transferred, not copied); aborting stops between stages. */
-  async encode(input: EncoderInput, labels: string[], signal?: AbortSignal): Promise<EncodeResult> {
+  async encode(input: EncoderInput, signal?: AbortSignal): Promise<EncodeResult> {
     if (!this.loaded) throw new PandaError('MODEL_NOT_LOADED', 'The media encoder is not loaded yet. Wait for the model status to say "ready".');
     return await this.job(
-      (id) => this.host.call((api) => api.encode(id, Comlink.transfer(input, transferables(input)), labels)),
+      (id) => this.host.call((api) => api.encode(id, Comlink.transfer(input, transferables(input)))),
       (id) => void this.host.call((api) => api.stop(id)).catch(() => undefined),
       signal,
     );
+  }
+
+  /** Zero-shot tags of a vector (the vector stays here: it is copied, it is small). */
+  async tags(vector: Float32Array, labels: string[]): Promise<ZeroShotTag[]> {
+    if (!this.loaded) throw new PandaError('MODEL_NOT_LOADED', 'The media encoder is not loaded yet.');
+    return this.host.call((api) => api.tags(vector, labels));
   }
 }
 

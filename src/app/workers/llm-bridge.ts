@@ -11,11 +11,13 @@ import type { LlmEvent, ProgressEvent } from '../../../workers/events';
 import type { LlmWorkerApi } from '../../../workers/llm.worker';
 import type { BackendChoice } from './backend';
 import type { BundleHandle } from './bundle-handle';
+import type { LoadTimings } from '../../../workers/llm.worker';
 import { type BridgeCallbacks, runtimeConfig, WorkerBridge } from './worker-bridge';
 
 export interface LlmLoadInfo {
   format: WeightFormat;
   file: string;
+  timings: LoadTimings;
 }
 
 interface LlmLoad {

@@ -8,6 +8,7 @@ import { PandaError } from '../errors';
 import { pickVariant, type BundleManifest, type EncoderPart, type ImageBindSection, type Modality } from '../manifest';
 import type { Backend, OrtModule, OrtSession, SessionOptions } from '../ort';
 import { bytesPartLoader, type ReadFile } from '../session-loader';
+import { readRawF32 } from '../engine/embeddings';
 import { postprocess, postprocessRows } from './postprocess';
 import type { PreprocessedInput, ZeroShotTag } from './types';
 
@@ -37,6 +38,7 @@ export class ImageBindEngine {
   private readonly sessions = new Map<EncoderKind, Promise<OrtSession>>();
   private tokenizer?: Promise<ClipTokenizer>;
   private readonly textCache = new Map<string, Float32Array>();
+  private labelsLoaded?: Promise<void>;
   private disposed = false;
 
   private constructor(
@@ -119,11 +121,28 @@ export class ImageBindEngine {
     return this.tokenizer;
   }
 
-  /** Text embeddings: normalised × the text logit scale (min(exp(s), 100)), one per text. */
+  /** The converter's embeddings of the bundle's own labels, put in the text cache once (a few KB). */
+  private shippedLabels(): Promise<void> {
+    const ref = this.section.labelEmbeddings;
+    const labels = this.section.labels;
+    if (!ref || !labels || this.labelsLoaded) return this.labelsLoaded ?? Promise.resolve();
+    this.labelsLoaded = readRawF32(ref, this.o.readFile).then((all) => {
+      const dim = ref.shape[1]!;
+      labels.forEach((label, i) => this.textCache.set(label, all.slice(i * dim, (i + 1) * dim)));
+    });
+    this.labelsLoaded.catch(() => (this.labelsLoaded = undefined));
+    return this.labelsLoaded;
+  }
+
+  /**
+   * Text embeddings: normalised × the text logit scale (min(exp(s), 100)), one per text. The
+   * bundle's own labels come precomputed; only other texts run the text encoder.
+   */
   async embedText(texts: string[]): Promise<Float32Array[]> {
-    const part = this.part('text');
+    await this.shippedLabels();
     const missing = [...new Set(texts.filter((t) => !this.textCache.has(t)))];
     if (missing.length) {
+      const part = this.part('text');
       const ids = (await this.clipTokenizer()).tokenize(missing);
       const raw = await this.run('text', ids, missing.length);
       const rows = postprocessRows(raw, missing.length, part.output.dim, part.postprocess);
