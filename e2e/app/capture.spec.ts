@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { chromiumArgs } from '../../playwright.config';
-import { AppPage, FIXTURE_MEDIA } from '../support/app-page';
+import { AppPage, fakeCapture, FIXTURE_MEDIA } from '../support/app-page';
 
 /** Chromium's fake capture devices play fixture files: the dog's bark and the world video. */
 const AUDIO = resolve(`${FIXTURE_MEDIA}/audios/dog_audio.wav`);
@@ -12,13 +11,7 @@ if (!existsSync(VIDEO)) {
   execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', `${FIXTURE_MEDIA}/videos/world.mp4`, '-t', '4', '-vf', 'scale=320:240,fps=15', '-pix_fmt', 'yuv420p', VIDEO]);
 }
 
-test.use({
-  launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [...chromiumArgs, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${AUDIO}`, `--use-file-for-fake-video-capture=${VIDEO}`],
-  },
-  permissions: ['microphone', 'camera'],
-});
+test.use(fakeCapture(AUDIO, VIDEO));
 
 for (const backend of ['wasm', 'webgpu'] as const) {
   test.describe(`capture on ${backend}`, () => {

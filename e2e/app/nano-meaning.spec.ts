@@ -1,7 +1,5 @@
-import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { chromiumArgs } from '../../playwright.config';
-import { AppPage, NANO_SAMPLES } from '../support/app-page';
+import { AppPage, fakeCapture, NANO_SAMPLES } from '../support/app-page';
 
 /**
  * The built-in model (PandaGPT-nano) must understand what it is given: the answer on screen has to
@@ -17,19 +15,7 @@ function expectNames(answer: string, required: string[][]): void {
   for (const group of required) expect(group.some((x) => w.has(x)), `answer ${JSON.stringify(answer)} should name ${group.join(' or ')}`).toBe(true);
 }
 
-test.use({
-  launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      ...chromiumArgs,
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${resolve(NANO_SAMPLES, 'mic-high-tone.wav')}`,
-      `--use-file-for-fake-video-capture=${resolve(NANO_SAMPLES, 'webcam-red-circle.y4m')}`,
-    ],
-  },
-  permissions: ['microphone', 'camera'],
-});
+test.use(fakeCapture(`${NANO_SAMPLES}/mic-high-tone.wav`, `${NANO_SAMPLES}/webcam-red-circle.y4m`));
 
 async function openApp(page: import('@playwright/test').Page): Promise<AppPage> {
   const app = new AppPage(page);

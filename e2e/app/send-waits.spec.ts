@@ -1,7 +1,5 @@
-import { resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { chromiumArgs } from '../../playwright.config';
-import { AppPage, NANO_SAMPLES } from '../support/app-page';
+import { AppPage, fakeCapture, NANO_SAMPLES } from '../support/app-page';
 import { namesKey, nanoAnswer } from '../support/nano-answers';
 
 /**
@@ -12,19 +10,7 @@ import { namesKey, nanoAnswer } from '../support/nano-answers';
  * Captures hold a sent message until their file exists, which also makes the waiting state
  * deterministic to test: the microphone keeps recording until the test stops it.
  */
-test.use({
-  launchOptions: {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      ...chromiumArgs,
-      '--use-fake-ui-for-media-stream',
-      '--use-fake-device-for-media-stream',
-      `--use-file-for-fake-audio-capture=${resolve(NANO_SAMPLES, 'mic-high-tone.wav')}`,
-      `--use-file-for-fake-video-capture=${resolve(NANO_SAMPLES, 'webcam-red-circle.y4m')}`,
-    ],
-  },
-  permissions: ['microphone', 'camera'],
-});
+test.use(fakeCapture(`${NANO_SAMPLES}/mic-high-tone.wav`, `${NANO_SAMPLES}/webcam-red-circle.y4m`));
 
 const CASES = [
   { file: 'red-circle.png', question: 'Describe this image.', modality: 'image' },

@@ -3,9 +3,9 @@
  * (listed in the README), never through CSS classes or text that may change.
  */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { expect, type Locator, type Page } from '@playwright/test';
-import { APP_URL as APP_ORIGIN } from '../../playwright.config';
+import { APP_URL as APP_ORIGIN, chromiumArgs } from '../../playwright.config';
 
 /** The built app, on the port playwright.config.ts serves it (PW_APP_PORT). */
 export const APP_URL = `${APP_ORIGIN}/`;
@@ -16,6 +16,23 @@ export const NANO_SAMPLES = 'training/out/samples';
 const MIME: Record<string, string> = {
   jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', wav: 'audio/wav', mp4: 'video/mp4', csv: 'text/csv', webm: 'video/webm', txt: 'text/plain',
 };
+
+/** `test.use` options for Chromium's fake microphone and camera, playing these files (absolute or relative paths). */
+export function fakeCapture(audioFile: string, videoFile: string) {
+  return {
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        ...chromiumArgs,
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${resolve(audioFile)}`,
+        `--use-file-for-fake-video-capture=${resolve(videoFile)}`,
+      ],
+    },
+    permissions: ['microphone', 'camera'],
+  };
+}
 
 export function mimeOf(path: string): string {
   return MIME[path.split('.').pop()!.toLowerCase()] ?? 'application/octet-stream';
