@@ -27,8 +27,8 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       // Still usable: a follow-up streams again (and stops again).
       await app.ask('And then?');
       await expect(app.assistant().locator('.markdown')).not.toBeEmpty();
-      await app.stopButton.click();
-      expect(await app.waitForAnswer(30_000)).toBe('stopped');
+      // Its context holds the first answer, cut wherever the stop landed: it may end by itself.
+      expect(await app.stopIfStreaming()).toMatch(/^(stopped|done)$/);
       await expect(app.messages).toHaveCount(4);
       expect(await app.answerText(0)).toBe(partial);
     });

@@ -144,6 +144,15 @@ export class AppPage {
     return (await a.getAttribute('data-status'))!;
   }
 
+  /**
+   * Stops the streaming answer unless it ends by itself first (hot sampling can hit a stop token at
+   * any point: what the answer says depends on where an earlier answer was stopped). Returns its status.
+   */
+  async stopIfStreaming(): Promise<string> {
+    await this.stopButton.click({ timeout: 5_000 }).catch(() => undefined);
+    return this.waitForAnswer(30_000);
+  }
+
   async answerText(n = -1): Promise<string> {
     return (await this.assistant(n).locator('.markdown').innerText()).trim();
   }
