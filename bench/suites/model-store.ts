@@ -25,7 +25,9 @@ const ms = (s: string): number => Number(/^(\d+) ms/.exec(s)?.[1] ?? NaN);
 const suite: BenchSuite = {
   name: SUITE,
   async run(ctx) {
-    const mib = ctx.quick ? 64 : 512;
+    // 384 MiB: at 512 MiB, reading the big file back fails with NotReadableError in Playwright's
+    // in-memory (incognito) profile; see the issue note.
+    const mib = ctx.quick ? 64 : 384;
     const out = await new Promise<string>((resolve, reject) => {
       const child = spawn('npx', ['playwright', 'test', '-c', 'e2e/model-store/playwright.config.ts', 'throughput', '--reporter', 'line'], {
         cwd: ctx.root,

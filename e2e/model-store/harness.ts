@@ -116,22 +116,29 @@ const harness = {
     );
     const rawRead = t() - t0;
     t0 = t();
-    const b = await store.prepare(createUrlSource(base));
+    const step = async <T,>(name: string, f: () => Promise<T>): Promise<T> => {
+      try {
+        return await f();
+      } catch (e) {
+        throw new Error(`${name}: ${(e as Error).message}`);
+      }
+    };
+    const b = await step('download', () => store.prepare(createUrlSource(base)));
     const download = t() - t0;
     t0 = t();
     await store.prepare(createUrlSource(base));
     const cachedPrepare = t() - t0;
     t0 = t();
-    const bytes = await b.readFile(bigPath);
+    const bytes = await step('readFile', () => b.readFile(bigPath));
     const readFile = t() - t0;
     t0 = t();
-    const blob = await b.readBlob(bigPath);
+    const blob = await step('readBlob', () => b.readBlob(bigPath));
     const readBlob = t() - t0;
     t0 = t();
-    const viaBlob = await blob.arrayBuffer();
+    const viaBlob = await step('blob.arrayBuffer', () => blob.arrayBuffer());
     const blobArrayBuffer = t() - t0;
     t0 = t();
-    const ok = await store.verify(b.id);
+    const ok = await step('verify', () => store.verify(b.id));
     const verify = t() - t0;
     return { rawRead, download, cachedPrepare, readFile, readBlob, blobArrayBuffer, verify, ok, size: bytes.length, blobSize: viaBlob.byteLength };
   },

@@ -6,6 +6,7 @@
  *
  * Hashing runs in a worker (hash-state.ts) and overlaps the network: while chunk k is hashed and
  * written, chunk k+1 is being received; at most PIPELINE chunks are in flight (bounded memory).
+ * Hashing and writing are two ordered stages that overlap each other too.
  */
 import { PandaError, throwIfAborted } from '../core/errors';
 import { Chunker } from './chunking';
@@ -32,7 +33,7 @@ export interface FetchFileOptions {
 const isRetryable = (e: unknown) => e instanceof PandaError && e.code === 'DOWNLOAD_FAILED' && e.details.retryable === true;
 
 /** Chunks received but not yet hashed and stored: enough to keep the network busy meanwhile. */
-const PIPELINE = 2;
+const PIPELINE = 3;
 
 async function freshSha256(): Promise<Sha256Stream> {
   const h = await openSha256();
@@ -86,26 +87,38 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
 
   // Hash whole chunks as they are stored, so the saved hash state always covers exactly the
   // stored chunks (bytes past the last boundary live only in `chunker` until their chunk is full).
-  // Chunks go through `queue` in order; `settle()` waits for all of them (and rethrows a failure).
-  let queue: Promise<void> = Promise.resolve();
+  // Two ordered stages that overlap: chunk k+1 is hashed (in the worker) while chunk k is written
+  // to IndexedDB with the hash state taken right after it. `settle()` waits for both (and rethrows).
+  let hashing: Promise<unknown> = Promise.resolve();
+  let storing: Promise<void> = Promise.resolve();
   let inFlight = 0;
-  const store = async (bytes: Uint8Array<ArrayBuffer>) => {
-    const back = await hash.update(bytes);
-    const index = rec.chunks;
-    rec.chunks++;
-    rec.hashState = await hash.save();
-    await db.putChunk(rec, index, back);
-  };
   const enqueue = async (bytes: Uint8Array<ArrayBuffer>) => {
+    const hashed = hashing.then(async () => {
+      const back = await hash.update(bytes);
+      return { back, state: await hash.save() };
+    });
+    hashing = hashed.catch(() => undefined);
     inFlight++;
-    const step = queue.then(() => store(bytes));
-    queue = step.finally(() => inFlight--);
-    if (inFlight >= PIPELINE) await step;
+    const stored = storing.then(async () => {
+      const { back, state } = await hashed;
+      const index = rec.chunks;
+      rec.chunks++;
+      rec.hashState = state;
+      await db.putChunk(rec, index, back);
+    });
+    storing = stored.finally(() => inFlight--);
+    if (inFlight >= PIPELINE) await stored;
+  };
+  const store = async (bytes: Uint8Array<ArrayBuffer>) => {
+    await enqueue(bytes);
+    await settle();
   };
   const settle = async () => {
-    const q = queue;
-    queue = Promise.resolve();
-    await q;
+    const [h, st] = [hashing, storing];
+    hashing = Promise.resolve();
+    storing = Promise.resolve();
+    await h;
+    await st;
   };
 
   const restart = async () => {
