@@ -18,8 +18,10 @@ import { baseKeys, deltaKeys } from '../llama/keys';
 import { LlamaWeights, validateLlama } from '../llama/weights';
 import { writeLabelEmbeddings } from '../imagebind/label-embeddings';
 import { convertImageBind } from '../imagebind/convert';
+import { allOrFirstError, ConverterPool } from '../parallel/pool';
+import { FileHashes, runWith } from '../parallel/runtime';
 import { type DecoderPlan, planDecoders } from './plan';
-import { writeRawTensor } from './raw-tensor';
+import { writeRawTensor, writeRawTensorFrom } from './raw-tensor';
 import { writeTokenizer } from './tokenizer';
 import { BundleWriter } from './writer';
 
@@ -46,11 +48,31 @@ export interface ConvertOptions {
   maxDataFileBytes?: number;
   /** Override lm_head's format in the `quant` decoder (measurements; default LM_HEAD_FORMAT). */
   lmHeadFormat?: WeightFormat;
+  /**
+   * Worker threads for quantisation, LoRA merge, fp16 and hashing (default 1: all inline on this
+   * thread). The bundle is byte-identical whatever the count.
+   */
+  threads?: number;
 }
 
 export const CREATED_BY = 'pandagpt-web converter (cli/convert.ts)';
 
+/** Converts with `o.threads` worker threads, closing them whatever happens. */
 export async function convertPandaGpt(o: ConvertOptions): Promise<BundleManifest> {
+  const threads = o.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new PandaError('CONVERT_FAILED', `threads must be a positive integer (got ${threads}).`);
+  const pool = threads > 1 ? new ConverterPool({ threads }) : undefined;
+  const t0 = performance.now();
+  try {
+    const m = await runWith({ pool, hashes: new FileHashes() }, () => convertBundle(o, pool));
+    if (pool) o.onProgress?.(`${threads} worker threads busy ${pool.busyMs().map((b) => `${((100 * b) / (performance.now() - t0)).toFixed(0)} %`).join(', ')} of the time`);
+    return m;
+  } finally {
+    await pool?.close();
+  }
+}
+
+async function convertBundle(o: ConvertOptions, pool?: ConverterPool): Promise<BundleManifest> {
   const quant = o.quant ?? 'q4';
   const log = o.onProgress ?? (() => {});
   const config = await readLlamaConfig(o.vicunaDir);
@@ -68,21 +90,36 @@ export async function convertPandaGpt(o: ConvertOptions): Promise<BundleManifest
 
     const w = await BundleWriter.create(o.outDir);
     try {
-      log('tokenizer');
-      const tokenizer = await writeTokenizer(w, o.vicunaDir, (m) => log(`warning: ${m}`));
+      const writeParts = async () => {
+        log('tokenizer');
+        const tokenizer = await writeTokenizer(w, o.vicunaDir, (m) => log(`warning: ${m}`));
 
-      const embDtype = quant === 'fp32' ? 'float32' : 'float16';
-      const embFile = `embed_tokens.${embDtype === 'float32' ? 'f32' : 'f16'}.bin`;
-      log(`${embFile}`);
-      const embedTokens = await writeRawTensor(w, embFile, await base.readF32(baseKeys.embed), [config.vocabSize, config.hiddenSize], embDtype);
-      const projWeight = await writeRawTensor(w, 'llama_proj.weight.f32.bin', await delta.readF32(deltaKeys.projWeight), [config.hiddenSize, v.projInDim], 'float32');
-      const projBias = await writeRawTensor(w, 'llama_proj.bias.f32.bin', await delta.readF32(deltaKeys.projBias), [config.hiddenSize], 'float32');
-
-      const decoders: DecoderVariant[] = [];
-      for (const plan of o.decoders ?? planDecoders(quant, config)) {
+        const embDtype = quant === 'fp32' ? 'float32' : 'float16';
+        const embFile = `embed_tokens.${embDtype === 'float32' ? 'f32' : 'f16'}.bin`;
+        log(`${embFile}`);
+        const embedTokens = await writeRawTensorFrom(w, embFile, base, baseKeys.embed, [config.vocabSize, config.hiddenSize], embDtype);
+        const projWeight = await writeRawTensor(w, 'llama_proj.weight.f32.bin', await delta.readF32(deltaKeys.projWeight), [config.hiddenSize, v.projInDim], 'float32');
+        const projBias = await writeRawTensor(w, 'llama_proj.bias.f32.bin', await delta.readF32(deltaKeys.projBias), [config.hiddenSize], 'float32');
+        return { tokenizer, embedTokens, projWeight, projBias };
+      };
+      const buildVariant = async (plan: DecoderPlan): Promise<DecoderVariant> => {
         const built = await buildDecoder({ weights, format: plan.format, dir: w.dir, fileName: plan.fileName, maxInitializerBytes: o.maxInitializerBytes, maxDataFileBytes: o.maxDataFileBytes, lmHeadFormat: plan.lmHeadFormat ?? (plan.format === quant ? o.lmHeadFormat : undefined), onProgress: log });
-        decoders.push({ file: built.file, externalData: built.externalData, format: plan.format, backends: plan.backends, ioDtype: built.ioDtype });
+        return { file: built.file, externalData: built.externalData, format: plan.format, backends: plan.backends, ioDtype: built.ioDtype };
+      };
+      const plans = o.decoders ?? planDecoders(quant, config);
+      let parts: Awaited<ReturnType<typeof writeParts>>;
+      const decoders: DecoderVariant[] = [];
+      if (pool) {
+        // With worker threads all of it builds side by side (the pool bounds its memory): the workers
+        // start on the first weights while the tokenizer converts, and never wait between variants.
+        const [p, ...d] = await allOrFirstError<unknown>([writeParts(), ...plans.map(buildVariant)], (e) => pool.abort(e));
+        parts = p as typeof parts;
+        decoders.push(...(d as DecoderVariant[]));
+      } else {
+        parts = await writeParts();
+        for (const plan of plans) decoders.push(await buildVariant(plan));
       }
+      const { tokenizer, embedTokens, projWeight, projBias } = parts;
 
       let imagebind;
       if (o.imagebind) {

@@ -4,7 +4,11 @@
  */
 import { endianness } from 'node:os';
 import type { RawTensorRef } from '../../src/core/manifest';
+import { ITEM_SIZE } from '../checkpoint/dtypes';
+import type { TensorSource } from '../checkpoint/types';
 import { bytesOf } from '../onnx/graph';
+import { handled } from '../parallel/pool';
+import { currentRuntime } from '../parallel/runtime';
 import { toF16 } from '../quant/fp16';
 import type { BundleWriter } from './writer';
 
@@ -13,5 +17,29 @@ export async function writeRawTensor(w: BundleWriter, file: string, data: Float3
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new Error(`${file}: ${data.length} values for shape [${shape}]`);
   await w.writeFile(file, bytesOf(dtype === 'float16' ? toF16(data) : data));
+  return { file, dtype, shape };
+}
+
+/**
+ * `writeRawTensor` of checkpoint tensor `name`. With a worker pool an fp16 file is admitted like a
+ * weight, read as stored, decoded and converted on a worker, and written when that is done
+ * (`commit` waits for it): the decoders start meanwhile.
+ */
+export async function writeRawTensorFrom(w: BundleWriter, file: string, src: TensorSource, name: string, shape: number[], dtype: RawTensorRef['dtype']): Promise<RawTensorRef> {
+  const pool = currentRuntime().pool;
+  if (!pool || !src.readStored || dtype !== 'float16') return writeRawTensor(w, file, await src.readF32(name), shape, dtype);
+  if (endianness() !== 'LE') throw new Error('raw tensor files are little-endian; converting on a big-endian machine is not supported');
+  const info = src.info(name);
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (info.shape.reduce((a, b) => a * b, 1) !== count) throw new Error(`${file}: tensor ${name} of shape [${info.shape}] for shape [${shape}]`);
+  // Stored bytes in, fp16 out (the worker decodes a chunk at a time); held until written.
+  const ticket = await pool.reserve(count * (ITEM_SIZE[info.dtype] + 2));
+  try {
+    const data = await src.readStored(name);
+    handled(w.writeFileLater(file, pool.run({ kind: 'f16', data }, { file: info.file, tensor: name })).finally(() => ticket.release()));
+  } catch (e) {
+    ticket.release();
+    throw e;
+  }
   return { file, dtype, shape };
 }

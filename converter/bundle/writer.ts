@@ -2,6 +2,9 @@
  * Writes a bundle into a temporary sibling of the output folder and moves it into place only once
  * everything (manifest.json last) is written, so a failed conversion never leaves a partial bundle
  * that looks valid: the temp folder is removed and an existing bundle at `outDir` stays as it was.
+ *
+ * Files are hashed from their bytes as they are written (here, by the external-data sinks and by
+ * writeHashedFile, into the conversion's FileHashes); `commit` only reads back what nobody hashed.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -9,6 +12,8 @@ import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { PandaError } from '../../src/core/errors';
 import type { BundleFile, BundleManifest } from '../../src/core/manifest';
+import { bytesOf } from '../onnx/graph';
+import { currentRuntime, type FileHash, FileHashes, sha256Of } from '../parallel/runtime';
 
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -40,6 +45,8 @@ export class BundleWriter {
     readonly outDir: string,
     /** The temp folder everything is written into. */
     readonly dir: string,
+    /** Hashes of files written so far: the conversion's (see ../parallel/runtime.ts) or our own. */
+    readonly hashes: FileHashes = currentRuntime().hashes ?? new FileHashes(),
   ) {}
 
   static async create(outDir: string): Promise<BundleWriter> {
@@ -62,20 +69,50 @@ export class BundleWriter {
     return join(this.dir, rel);
   }
 
+  /** Files whose bytes were still being computed when handed over (see writeFileLater). */
+  private readonly later: Promise<void>[] = [];
+
+  /**
+   * Writes `rel` once `data` arrives; `commit` waits for it (and fails if it failed), `abort` too.
+   * Returns the write, already marked handled.
+   */
+  writeFileLater(rel: string, data: Promise<ArrayBufferView>): Promise<void> {
+    const p = data.then((d) => this.writeFile(rel, bytesOf(d)));
+    p.catch(() => {}); // handled: commit() rethrows it
+    this.later.push(p);
+    return p;
+  }
+
   async writeFile(rel: string, data: Uint8Array | string): Promise<void> {
     await mkdir(dirname(this.path(rel)), { recursive: true });
     await writeFile(this.path(rel), data);
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    this.hashes.record(this.path(rel), { size: bytes.byteLength, sha256: sha256Of(bytes) });
   }
 
-  /** Hashes every file written so far (streaming), writes manifest.json, then swaps the folder in. */
+  /**
+   * Lists every file written so far with its size and sha256 (hashed when written; any other file
+   * is read back, on the pool's workers when there are some), writes manifest.json, then swaps the
+   * folder in.
+   */
   async commit(manifest: Omit<BundleManifest, 'files'>, onProgress?: (msg: string) => void): Promise<BundleManifest> {
-    const files: Record<string, BundleFile> = {};
-    for (const rel of await listFiles(this.dir)) {
-      if (rel === MANIFEST_FILE) continue;
-      onProgress?.(`hashing ${rel}`);
+    await Promise.all(this.later);
+    const pool = currentRuntime().pool;
+    const rels = (await listFiles(this.dir)).filter((rel) => rel !== MANIFEST_FILE);
+    const hashOf = async (rel: string): Promise<FileHash> => {
       const p = this.path(rel);
-      files[rel] = { size: (await stat(p)).size, sha256: await sha256File(p) };
-    }
+      const size = (await stat(p)).size;
+      const known = this.hashes.get(p);
+      if (known && known.size === size) return known;
+      onProgress?.(`hashing ${rel}`);
+      if (pool) return pool.run({ kind: 'sha256-file', path: p }, { file: p });
+      return { size, sha256: await sha256File(p) };
+    };
+    const hashed: FileHash[] = [];
+    if (pool) hashed.push(...(await Promise.all(rels.map(hashOf))));
+    else for (const rel of rels) hashed.push(await hashOf(rel));
+    const files: Record<string, BundleFile> = {};
+    rels.forEach((rel, i) => (files[rel] = { size: hashed[i]!.size, sha256: hashed[i]!.sha256 }));
     const full = { ...manifest, files } as BundleManifest;
     await writeFile(this.path(MANIFEST_FILE), JSON.stringify(full, null, 2) + '\n');
     let old: string | undefined;
@@ -94,6 +131,7 @@ export class BundleWriter {
   }
 
   async abort(): Promise<void> {
+    await Promise.allSettled(this.later); // nothing may write into the folder once it is gone
     await rm(this.dir, { recursive: true, force: true });
   }
 }

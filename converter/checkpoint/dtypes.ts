@@ -1,5 +1,6 @@
 import { f16ArrayToF32, f16ToF32, f32ArrayToF16, f32ToF16 } from '../../src/core/half';
-import type { StorageDType } from './types';
+import { gatherStrided } from './strided';
+import type { StorageDType, StoredTensor } from './types';
 
 /** Bytes per element of each storage dtype. */
 export const ITEM_SIZE: Record<StorageDType, number> = {
@@ -62,6 +63,12 @@ export function decodeToF32(bytes: Uint8Array, dtype: StorageDType, count: numbe
       break;
   }
   return out;
+}
+
+/** A stored tensor as float32, contiguous row-major: what `TensorSource.readF32` returns. */
+export function storedToF32(s: StoredTensor): Float32Array {
+  const values = decodeToF32(s.bytes, s.dtype, s.span);
+  return s.stride ? gatherStrided(values, s.shape, s.stride) : values;
 }
 
 const f32 = new Float32Array(1);

@@ -1,9 +1,9 @@
 import { PandaError } from '../../src/core/errors';
 import { FileTensorSource } from './file-source';
-import { decodeToF32, ITEM_SIZE } from './dtypes';
+import { ITEM_SIZE, storedToF32 } from './dtypes';
 import { RandomAccessFile } from './random-access-file';
 import { numelOf } from './strided';
-import type { StorageDType, TensorInfo, TensorSource } from './types';
+import type { StorageDType, StoredTensor, TensorInfo, TensorSource } from './types';
 
 /** safetensors dtype tags and ours. */
 export const SAFETENSORS_DTYPES: Record<string, StorageDType> = {
@@ -56,9 +56,13 @@ export async function openSafetensors(path: string): Promise<TensorSource> {
 
 class SafetensorsSource extends FileTensorSource<Slot> {
   async readF32(name: string): Promise<Float32Array> {
+    return storedToF32(await this.readStored(name));
+  }
+
+  async readStored(name: string): Promise<StoredTensor> {
     const { info, begin, end } = this.slot(name);
     if (end > this.f.size) throw this.f.truncated(end, `tensor ${name}`);
     const bytes = await this.f.read(begin, end - begin, `tensor ${name}`);
-    return decodeToF32(bytes, info.dtype, numelOf(info.shape));
+    return { bytes, dtype: info.dtype, span: numelOf(info.shape), shape: [...info.shape] };
   }
 }

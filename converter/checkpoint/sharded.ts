@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PandaError } from '../../src/core/errors';
-import type { TensorInfo, TensorSource } from './types';
+import type { StoredTensor, TensorInfo, TensorSource } from './types';
 
 /**
  * Several sources seen as one (HF shards). Names must be unique across shards; the index's
@@ -37,6 +37,12 @@ export class MergedSource implements TensorSource {
 
   readF32(name: string): Promise<Float32Array> {
     return this.source(name).readF32(name);
+  }
+
+  readStored(name: string): Promise<StoredTensor> {
+    const s = this.source(name);
+    if (!s.readStored) throw new Error(`internal: ${s.info(name).file} cannot read stored bytes`);
+    return s.readStored(name);
   }
 
   async close(): Promise<void> {

@@ -1,10 +1,10 @@
 import { PandaError } from '../../src/core/errors';
 import { FileTensorSource } from './file-source';
-import { decodeToF32, ITEM_SIZE } from './dtypes';
+import { ITEM_SIZE, storedToF32 } from './dtypes';
 import { RandomAccessFile } from './random-access-file';
-import { gatherStrided, isContiguous, numelOf, viewExtent } from './strided';
+import { isContiguous, numelOf, viewExtent } from './strided';
 import { collectTensors, unpickleTorch, type TensorRef } from './torch-pickle';
-import type { TensorInfo, TensorSource } from './types';
+import type { StoredTensor, TensorInfo, TensorSource } from './types';
 import { assertStored, entryDataOffset, readEntry, readZipDirectory, type ZipEntry } from './zip-reader';
 
 interface Slot { info: TensorInfo; ref: TensorRef; entry: ZipEntry }
@@ -58,9 +58,14 @@ export async function openTorchZip(path: string): Promise<TensorSource> {
 
 class TorchZipSource extends FileTensorSource<Slot> {
   async readF32(name: string): Promise<Float32Array> {
+    if (numelOf(this.slot(name).ref.shape) === 0) return new Float32Array(0);
+    return storedToF32(await this.readStored(name));
+  }
+
+  async readStored(name: string): Promise<StoredTensor> {
     const { ref, entry, info } = this.slot(name);
-    const n = numelOf(ref.shape);
-    if (n === 0) return new Float32Array(0);
+    const shape = [...ref.shape];
+    if (numelOf(ref.shape) === 0) return { bytes: new Uint8Array(0), dtype: info.dtype, span: 0, shape };
     const size = ITEM_SIZE[info.dtype];
     const span = viewExtent(ref.shape, ref.stride) + 1;
     const what = `tensor ${name}`;
@@ -68,7 +73,7 @@ class TorchZipSource extends FileTensorSource<Slot> {
     const start = base + ref.offset * size;
     if (base + entry.size > this.f.size) throw this.f.truncated(base + entry.size, what);
     // Only the span the view touches is read: memory stays bounded by the largest tensor.
-    const values = decodeToF32(await this.f.read(start, span * size, what), info.dtype, span);
-    return isContiguous(ref.shape, ref.stride) ? values : gatherStrided(values, ref.shape, ref.stride);
+    const bytes = await this.f.read(start, span * size, what);
+    return { bytes, dtype: info.dtype, span, shape, ...(isContiguous(ref.shape, ref.stride) ? {} : { stride: [...ref.stride] }) };
   }
 }

@@ -13,6 +13,20 @@ export interface TensorInfo {
   file: string;
 }
 
+/**
+ * A tensor's bytes as stored (only the span its view touches), before decoding: what a worker
+ * thread gets so the float32 decode runs there too (`storedToF32` = what `readF32` returns).
+ */
+export interface StoredTensor {
+  bytes: Uint8Array;
+  dtype: StorageDType;
+  /** Elements in `bytes`. */
+  span: number;
+  shape: number[];
+  /** Element strides of a non-contiguous view; absent when contiguous. */
+  stride?: number[];
+}
+
 export interface TensorSource {
   /** All tensors, in file order. */
   list(): TensorInfo[];
@@ -20,5 +34,7 @@ export interface TensorSource {
   info(name: string): TensorInfo;
   /** Reads one tensor, converted to float32, contiguous row-major. */
   readF32(name: string): Promise<Float32Array>;
+  /** The stored bytes of one tensor, undecoded (file readers have it; others only `readF32`). */
+  readStored?(name: string): Promise<StoredTensor>;
   close(): Promise<void>;
 }

@@ -75,15 +75,23 @@ export function makeBlock(c: BuildCtx, x: string, t: TrunkSpec, i: number): stri
   });
 }
 
-/** Blocks one at a time: preload a block's tensors, emit it, release them (bounds converter memory). */
+/**
+ * Blocks one at a time: preload a block's tensors, emit it, release them (bounds converter memory).
+ * With a pool, a block is admitted like one tensor (its bytes) and released once its data is written.
+ */
 export async function makeTrunk(c: BuildCtx, x: string, t: TrunkSpec): Promise<string> {
   let h = x;
   for (let i = 0; i < t.blocks; i++) {
     const p = `${t.prefix}.blocks.${i}.`;
-    await c.w.preload(p);
-    const input = h;
-    h = c.g.scope('trunk', () => makeBlock(c, input, t, i));
-    c.w.release(p);
+    const ticket = await c.pool?.reserve(c.w.bytesUnder(p));
+    try {
+      await c.w.preload(p);
+      const input = h;
+      h = c.g.scope('trunk', () => makeBlock(c, input, t, i));
+    } finally {
+      c.w.release(p);
+      if (ticket) void c.g.whenWritten().then(() => ticket.release());
+    }
   }
   return h;
 }

@@ -2,7 +2,7 @@
  * ImageBind checkpoint ─► one ONNX graph (+ external data) per encoder and weight format, and the
  * manifest section the runtime reads (input/output names, postprocess, variants per backend).
  */
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { openCheckpoint } from '../checkpoint';
@@ -15,6 +15,7 @@ import { FORMAT_BACKENDS, formatsFor } from './formats';
 import { postprocessFor } from './postprocess';
 import { Weights } from './weights';
 import { PandaError } from '../../src/core/errors';
+import { writeHashedFile } from '../parallel/runtime';
 
 export const ENCODER_KINDS: readonly EncoderKind[] = ['image', 'video', 'audio', 'thermal', 'depth', 'imu', 'text'];
 export const BPE_FILE = 'imagebind-bpe_simple_vocab_16e6.txt.gz';
@@ -58,9 +59,14 @@ async function convertFromSource(src: TensorSource, heads: ImageBindHeads, audio
       const file = `imagebind-${kind}-${format}.onnx`;
       opts.onProgress?.(`ImageBind ${kind} (${format}) → ${file}`);
       const sink = new FileExternalDataSink(opts.outDir, file);
-      const built = await buildEncoderGraph({ kind, weights: w, heads, linear: format, audioStride, sink });
-      sink.close();
-      await writeFile(join(opts.outDir, file), built.graph.toModelBytes({ docString: `ImageBind ${kind} encoder, ${format} weights, raw head output` }));
+      let built;
+      try {
+        built = await buildEncoderGraph({ kind, weights: w, heads, linear: format, audioStride, sink });
+        await built.graph.settle();
+      } finally {
+        sink.close();
+      }
+      await writeHashedFile(join(opts.outDir, file), built.graph.toModelBytes({ docString: `ImageBind ${kind} encoder, ${format} weights, raw head output` }));
       outDim = built.outDim;
       variants.push({ file, externalData: built.graph.externalLocations, format, backends: FORMAT_BACKENDS[format] });
     }

@@ -12,6 +12,7 @@ import type { LinearFormat } from './quantize';
 import type { BuildCtx } from './layers';
 import type { Weights } from './weights';
 import { PandaError } from '../../src/core/errors';
+import { currentRuntime } from '../parallel/runtime';
 
 export type EncoderKind = Modality | 'text';
 
@@ -55,7 +56,7 @@ function trunkSpec(w: Weights, name: EncoderName, heads: number, mask?: string):
 /** Builds the graph of one encoder; returns it with its output width. */
 export async function buildEncoderGraph(o: EncoderBuildOptions): Promise<{ graph: Graph; outDim: number }> {
   const g = new Graph(`imagebind_${o.kind}`, { sink: o.sink });
-  const c: BuildCtx = { g, w: o.weights, linear: o.linear };
+  const c: BuildCtx = { g, w: o.weights, linear: o.linear, pool: currentRuntime().pool };
   const io = ENCODER_INPUTS[o.kind];
   const name = TRUNK_OF[o.kind];
   const x = g.input(io.name, io.dtype, io.shape);

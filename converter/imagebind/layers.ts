@@ -3,6 +3,7 @@
  * quantised), exact GELU, and the CLS + positional-embedding token assembly.
  */
 import type { Graph } from '../onnx/graph';
+import { type ConverterPool, handled } from '../parallel/pool';
 import { quantizeQ4, quantizeQ8, Q4_BLOCK, type LinearFormat } from './quantize';
 import { transpose2d, type Weights } from './weights';
 
@@ -11,6 +12,8 @@ export interface BuildCtx {
   w: Weights;
   /** Format of the big Linear weights (attention, MLP, head); stems and embeddings stay fp32. */
   linear: LinearFormat;
+  /** Worker pool for the Linear weights' data (none: computed inline). */
+  pool?: ConverterPool;
 }
 
 /**
@@ -24,29 +27,52 @@ export function makeLayerNorm(c: BuildCtx, x: string, prefix: string, dim: numbe
 }
 
 /**
+ * The initializer data of a torch Linear weight (out, in) in `format`, in makeLinear's order:
+ * q4 → [B, scales, zero points], q8 → [int8 Wᵀ, scales], fp32 → [Wᵀ]. Runs on a pool worker too.
+ */
+export function linearWeightData(w: Float32Array, outDim: number, inDim: number, format: LinearFormat): ArrayBufferView[] {
+  if (format === 'q4') {
+    const q = quantizeQ4(w, outDim, inDim);
+    return [q.b, q.scales, q.zeroPoints];
+  }
+  if (format === 'q8') {
+    const q = quantizeQ8(w, outDim, inDim);
+    return [q.q, q.scales];
+  }
+  return [transpose2d(w, outDim, inDim)];
+}
+
+/**
  * torch Linear y = x·Wᵀ + b, W (out,in) from `weightKey`:
  *   fp32:  x ─► MatMul(Wᵀ (in,out)) ─► [Add b] ─►
  *   q8:    int8 Wᵀ ─► DequantizeLinear(per-column scale, axis 1) ─► MatMul ─► [Add b]
  *   q4:    x ─► com.microsoft.MatMulNBits(bits 4, block 32, B, scales, zero points) ─► [Add b]
+ * With a pool (c.pool) the weight's data is computed on a worker while the graph moves on.
  */
 export function makeLinear(c: BuildCtx, x: string, weightKey: string, outDim: number, inDim: number, biasKey?: string, format: LinearFormat = c.linear): string {
   const { g } = c;
-  const w = c.w.get(weightKey, [outDim, inDim]);
+  let d: (ArrayBufferView | Promise<ArrayBufferView>)[];
+  if (c.pool) {
+    // Taken out of the preload cache: its buffer moves to the worker.
+    const job = c.pool.run({ kind: 'imagebind-linear', w: c.w.take(weightKey, [outDim, inDim]), n: outDim, k: inDim, format }, { file: c.w.fileOf(weightKey), tensor: weightKey });
+    d = Array.from({ length: format === 'q4' ? 3 : format === 'q8' ? 2 : 1 }, (_, i) => handled(job.then((r) => r[i]!)));
+  } else {
+    d = linearWeightData(c.w.get(weightKey, [outDim, inDim]), outDim, inDim, format);
+  }
   let y: string;
   if (format === 'q4') {
-    const q = quantizeQ4(w, outDim, inDim);
-    const b = g.initializer(`${weightKey}.q4`, 'uint8', [outDim, q.nBlocks, Q4_BLOCK / 2], q.b);
-    const s = g.initializer(`${weightKey}.q4_scales`, 'float32', [outDim * q.nBlocks], q.scales);
-    const z = g.initializer(`${weightKey}.q4_zero_points`, 'uint8', [q.zeroPoints.length], q.zeroPoints);
+    const nBlocks = Math.ceil(inDim / Q4_BLOCK);
+    const b = g.initializer(`${weightKey}.q4`, 'uint8', [outDim, nBlocks, Q4_BLOCK / 2], d[0]!);
+    const s = g.initializer(`${weightKey}.q4_scales`, 'float32', [outDim * nBlocks], d[1]!);
+    const z = g.initializer(`${weightKey}.q4_zero_points`, 'uint8', [outDim * Math.ceil(nBlocks / 2)], d[2]!);
     y = g.op1('MatMulNBits', [x, b, s, z], { domain: 'com.microsoft', attrs: { K: inDim, N: outDim, bits: 4, block_size: Q4_BLOCK, accuracy_level: 0 } });
   } else if (format === 'q8') {
-    const q = quantizeQ8(w, outDim, inDim);
-    const qw = g.initializer(`${weightKey}.q8`, 'int8', [inDim, outDim], q.q);
-    const s = g.initializer(`${weightKey}.q8_scales`, 'float32', [outDim], q.scales);
+    const qw = g.initializer(`${weightKey}.q8`, 'int8', [inDim, outDim], d[0]!);
+    const s = g.initializer(`${weightKey}.q8_scales`, 'float32', [outDim], d[1]!);
     const wt = g.op1('DequantizeLinear', [qw, s], { attrs: { axis: 1 } });
     y = g.op1('MatMul', [x, wt]);
   } else {
-    y = g.op1('MatMul', [x, g.initializer(`${weightKey}.T`, 'float32', [inDim, outDim], transpose2d(w, outDim, inDim))]);
+    y = g.op1('MatMul', [x, g.initializer(`${weightKey}.T`, 'float32', [inDim, outDim], d[0]!)]);
   }
   if (biasKey) y = g.op1('Add', [y, g.initializer(biasKey, 'float32', [outDim], c.w.get(biasKey, [outDim]))]);
   return y;

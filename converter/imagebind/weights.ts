@@ -50,6 +50,22 @@ export class Weights {
     this.used.add(name);
     return data;
   }
+
+  /** `get`, and drops the tensor from the cache: the caller owns it (e.g. moves it to a worker). */
+  take(name: string, expect?: number[]): Float32Array {
+    const data = this.get(name, expect);
+    this.cache.delete(name);
+    return data;
+  }
+
+  /** Bytes the preloaded float32 tensors under `prefix` take. */
+  bytesUnder(prefix: string): number {
+    return this.src.list().reduce((a, t) => (t.name.startsWith(prefix) ? a + 4 * t.shape.reduce((x, y) => x * y, 1) : a), 0);
+  }
+
+  fileOf(name: string): string | undefined {
+    return this.src.has(name) ? this.src.info(name).file : undefined;
+  }
 }
 
 /** (rows, cols) row-major → (cols, rows): torch Linear weights (out,in) become MatMul's (in,out). */

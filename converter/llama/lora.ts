@@ -8,6 +8,14 @@ export interface LoraInfo {
   scaling: number;
 }
 
+/** One projection's LoRA factors and scale: A (r, in), B (out, r). */
+export interface LoraParts {
+  a: Float32Array;
+  b: Float32Array;
+  rank: number;
+  scaling: number;
+}
+
 /** PandaGPT's LoraConfig uses lora_alpha = 32 (spec §5.3); the rank is read from the tensors. */
 export const DEFAULT_LORA_ALPHA = 32;
 

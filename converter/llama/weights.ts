@@ -6,9 +6,9 @@
  */
 import { PandaError } from '../../src/core/errors';
 import type { LlmConfig } from '../../src/core/manifest';
-import type { TensorInfo, TensorSource } from '../checkpoint/types';
+import type { StoredTensor, TensorInfo, TensorSource } from '../checkpoint/types';
 import { ATTN_PROJS, type AttnProj, baseKeys, deltaKeys, expectedBaseShapes } from './keys';
-import { type LoraInfo, loraInfo, mergeLora } from './lora';
+import { type LoraInfo, type LoraParts, loraInfo, mergeLora } from './lora';
 
 const FLOAT_DTYPES = new Set(['float32', 'float16', 'bfloat16', 'float64']);
 
@@ -103,6 +103,25 @@ export class LlamaWeights {
     const a = await this.delta.readF32(deltaKeys.loraA(i, p));
     const b = await this.delta.readF32(deltaKeys.loraB(i, p));
     return mergeLora(w, a, b, H, H, rank, scaling);
+  }
+
+  /** A base tensor as stored, for a worker to decode (`storedToF32`), or float32 if the source cannot. */
+  readStored(name: string): Promise<StoredTensor | Float32Array> {
+    return this.base.readStored ? this.base.readStored(name) : this.base.readF32(name);
+  }
+
+  /** Shape and file of a base tensor (for admission and error messages). */
+  info(name: string): TensorInfo {
+    return this.base.info(name);
+  }
+
+  /**
+   * The LoRA factors of q/k/v/o of layer i, for a pooled build that merges them on a worker
+   * (exactly `attn`'s mergeLora). A subclass that changes `attn` must build without a pool.
+   */
+  async loraParts(i: number, p: AttnProj): Promise<LoraParts> {
+    const { rank, scaling } = this.v.lora;
+    return { a: await this.delta.readF32(deltaKeys.loraA(i, p)), b: await this.delta.readF32(deltaKeys.loraB(i, p)), rank, scaling };
   }
 
   readDelta(name: string): Promise<Float32Array> {

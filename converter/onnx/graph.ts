@@ -33,11 +33,27 @@ export interface TensorData {
   data: Uint8Array;
 }
 
-/** Where big initializers go. `write` returns where the bytes landed. */
+export interface ExternalPlacement {
+  location: string;
+  offset: number;
+  length: number;
+}
+
+/**
+ * Where big initializers go. `write` returns where the bytes landed (it may keep `bytes` until
+ * they are written: do not change them afterwards). Sinks that take bytes still being computed
+ * place them at once, write them in call order, and say when all is written.
+ */
 export interface ExternalDataSink {
-  write(bytes: Uint8Array): { location: string; offset: number; length: number };
+  write(bytes: Uint8Array): ExternalPlacement;
   /** Initializers smaller than this stay inline in the .onnx file. */
   readonly inlineThreshold: number;
+  /** Places `length` bytes that arrive later (in call order with `write`). */
+  writeLater?(length: number, bytes: Promise<Uint8Array>): ExternalPlacement;
+  /** Resolves once everything placed so far is written (never rejects). */
+  written?(): Promise<void>;
+  /** Waits for every pending write; rejects with the first failure. */
+  flush?(): Promise<void>;
 }
 
 interface NodeDef {
@@ -54,7 +70,7 @@ interface Initializer {
   dtype: ElemType;
   dims: number[];
   inline?: Uint8Array;
-  external?: { location: string; offset: number; length: number };
+  external?: ExternalPlacement;
 }
 
 interface ValueInfo {
@@ -76,6 +92,8 @@ export class Graph {
   private counter = 0;
   private scopes: string[] = [];
   private readonly sink?: ExternalDataSink;
+  /** Data of initializers given as promises that has not arrived yet (inline ones). */
+  private pending: Promise<void>[] = [];
   readonly opsetImports: Map<string, number> = new Map([['', 17]]);
 
   constructor(
@@ -146,18 +164,53 @@ export class Graph {
     return this.op(op, inputs, { ...opts, outputs: 1 })[0]!;
   }
 
-  initializer(name: string, dtype: ElemType, dims: number[], data: ArrayBufferView): string {
-    const bytes = bytesOf(data);
+  /**
+   * An initializer; `data` may be a promise (computed on a worker): its place in the graph and in
+   * the external data is fixed now, from `dims`, so the file is the same as with the data in hand.
+   * Call `settle()` before `toModelBytes()`.
+   */
+  initializer(name: string, dtype: ElemType, dims: number[], data: ArrayBufferView | Promise<ArrayBufferView>): string {
     const expected = dims.reduce((a, b) => a * b, 1) * elemSize(dtype);
-    if (dtype !== 'uint8' || expected !== 0) {
-      if (bytes.byteLength !== Math.ceil(expected)) throw new Error(`initializer ${name}: ${bytes.byteLength} bytes for dims [${dims}] of ${dtype}`);
-    }
+    const check = (bytes: Uint8Array): Uint8Array => {
+      if (dtype !== 'uint8' || expected !== 0) {
+        if (bytes.byteLength !== Math.ceil(expected)) throw new Error(`initializer ${name}: ${bytes.byteLength} bytes for dims [${dims}] of ${dtype}`);
+      }
+      return bytes;
+    };
     const init: Initializer = { name, dtype, dims };
-    if (this.sink && bytes.byteLength >= this.sink.inlineThreshold) init.external = this.sink.write(bytes);
-    else init.inline = bytes.slice();
+    if (data instanceof Promise) {
+      const bytes = data.then((d) => check(bytesOf(d)));
+      bytes.catch(() => {}); // handled: the sink's flush() or settle() reports it
+      const length = Math.ceil(expected);
+      if (this.sink && length >= this.sink.inlineThreshold) {
+        if (!this.sink.writeLater) throw new Error(`initializer ${name}: this graph's external data sink cannot take data that arrives later`);
+        init.external = this.sink.writeLater(length, bytes);
+      } else {
+        const p = bytes.then((b) => {
+          init.inline = b.slice();
+        });
+        p.catch(() => {}); // handled: settle() rethrows it
+        this.pending.push(p);
+      }
+    } else {
+      const bytes = check(bytesOf(data));
+      if (this.sink && bytes.byteLength >= this.sink.inlineThreshold) init.external = this.sink.write(bytes);
+      else init.inline = bytes.slice();
+    }
     this.inits.push(init);
     this.names.add(name);
     return name;
+  }
+
+  /** Resolves once the data of every initializer added so far is in (and written); never rejects. */
+  async whenWritten(): Promise<void> {
+    await Promise.allSettled([...this.pending, this.sink?.written?.()]);
+  }
+
+  /** Waits for all initializer data (and its external writes); rejects with the first failure. */
+  async settle(): Promise<void> {
+    await Promise.all(this.pending);
+    await this.sink?.flush?.();
   }
 
   constF32(hint: string, values: number[] | Float32Array, dims: number[] = [values.length]): string {
@@ -197,6 +250,8 @@ export class Graph {
   }
 
   private writeGraph(g: ProtoWriter): void {
+    const missing = this.inits.find((i) => !i.inline && !i.external);
+    if (missing) throw new Error(`initializer ${missing.name}: data not in yet (await graph.settle() before toModelBytes)`);
     for (const n of this.nodes) {
       g.message(1, (p) => {
         for (const i of n.inputs) p.string(1, i);

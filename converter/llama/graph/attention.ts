@@ -12,7 +12,7 @@
  */
 import { f32ToF16Bits } from '../../quant/fp16';
 import type { AttnProj } from '../keys';
-import { makeLinear } from './linear';
+import { makeLinear, type PooledWeight } from './linear';
 import { applyRope, type Rope } from './rope';
 import { type BuildCtx, scoped } from './types';
 
@@ -23,12 +23,12 @@ export interface AttentionIo {
   presentValue: string;
 }
 
-/** `load(p)` reads one merged (H, H) weight; weights are loaded one at a time to bound memory. */
+/** `load(p)` reads one (H, H) weight, LoRA merged (or, pooled, its parts); one at a time to bound memory. */
 export async function makeAttention(
   ctx: BuildCtx,
   path: string[],
   x: string,
-  load: (p: AttnProj) => Promise<Float32Array>,
+  load: (p: AttnProj) => Promise<Float32Array | PooledWeight>,
   layer: number,
   rope: Rope,
   bias: string,

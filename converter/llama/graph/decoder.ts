@@ -11,16 +11,17 @@
  * Initializers stream into external data files as each weight is read, so memory stays bounded by
  * a few tensors whatever the model size.
  */
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { WeightFormat } from '../../../src/core/manifest';
+import { ITEM_SIZE } from '../../checkpoint/dtypes';
 import { FileExternalDataSink } from '../../onnx/external-data';
 import { Graph } from '../../onnx/graph';
-import { baseKeys } from '../keys';
+import { currentRuntime, writeHashedFile } from '../../parallel/runtime';
+import { type AttnProj, baseKeys, type MlpProj } from '../keys';
 import type { LlamaWeights } from '../weights';
 import { makeAttention } from './attention';
 import { DECODER_IO, ioName } from './io';
-import { makeLinear } from './linear';
+import { makeLinear, pooledLinearBytes, type PooledWeight } from './linear';
 import { makeAttentionBias } from './mask';
 import { makeMlp } from './mlp';
 import { makeRmsNorm } from './norm';
@@ -63,8 +64,24 @@ export async function buildDecoder(o: DecoderBuildOptions): Promise<BuiltDecoder
   const sink = new FileExternalDataSink(o.dir, o.fileName, { maxFileBytes: o.maxDataFileBytes ?? GIB });
   try {
     const g = new Graph('pandagpt_llama_decoder', { sink });
-    const ctx: BuildCtx = { g, config, format: o.format, act, maxInitializerBytes: o.maxInitializerBytes ?? GIB };
+    const pool = currentRuntime().pool;
+    const ctx: BuildCtx = { g, config, format: o.format, act, maxInitializerBytes: o.maxInitializerBytes ?? GIB, pool };
     const { numHeads: nh, headDim: hd, hiddenSize: H, vocabSize: V, numLayers: L } = config;
+    // Pooled: a weight is admitted (memory), read here as stored, and handed to a worker with its
+    // LoRA parts; makeLinear decodes, merges and quantises it there while the next one is read.
+    const pooled = async (name: string, lora?: { i: number; p: AttnProj }, format = o.format): Promise<PooledWeight> => {
+      const info = o.weights.info(name);
+      const ticket = await pool!.reserve(pooledLinearBytes(info.shape.reduce((a, b) => a * b, 1), ITEM_SIZE[info.dtype], format, lora !== undefined));
+      try {
+        const w = await o.weights.readStored(name);
+        return { w, lora: lora && (await o.weights.loraParts(lora.i, lora.p)), where: { file: info.file, tensor: name }, ticket };
+      } catch (e) {
+        ticket.release();
+        throw e;
+      }
+    };
+    const attnWeight = (i: number, p: AttnProj): Promise<Float32Array | PooledWeight> => (pool ? pooled(baseKeys.attn(i, p), { i, p }) : o.weights.attn(i, p));
+    const mlpWeight = (i: number, p: MlpProj): Promise<Float32Array | PooledWeight> => (pool ? pooled(baseKeys.mlp(i, p)) : o.weights.read(baseKeys.mlp(i, p)));
     const io = DECODER_IO;
 
     const x = g.input(io.inputsEmbeds, act, [1, 'sequence_length', H]);
@@ -86,11 +103,11 @@ export async function buildDecoder(o: DecoderBuildOptions): Promise<BuiltDecoder
       const inNormW = await o.weights.read(baseKeys.inputNorm(i));
       const n1 = scoped(g, [...path, 'input_layernorm'], () => makeRmsNorm(ctx, h, inNormW, baseKeys.inputNorm(i)));
       const attnIo = { pastKey: past[i]!.key, pastValue: past[i]!.value, presentKey: ioName(io.presentKey, i), presentValue: ioName(io.presentValue, i) };
-      const a = await makeAttention(ctx, [...path, 'attn'], n1, (p) => o.weights.attn(i, p), i, rope, bias, attnIo);
+      const a = await makeAttention(ctx, [...path, 'attn'], n1, (p) => attnWeight(i, p), i, rope, bias, attnIo);
       const h1 = scoped(g, path, () => g.op1('Add', [h, a], { name: 'attn_residual' }));
       const postNormW = await o.weights.read(baseKeys.postNorm(i));
       const n2 = scoped(g, [...path, 'post_attention_layernorm'], () => makeRmsNorm(ctx, h1, postNormW, baseKeys.postNorm(i)));
-      const m = await makeMlp(ctx, [...path, 'mlp'], n2, (p) => o.weights.read(baseKeys.mlp(i, p)), i);
+      const m = await makeMlp(ctx, [...path, 'mlp'], n2, (p) => mlpWeight(i, p), i);
       h = scoped(g, path, () => g.op1('Add', [h1, m], { name: 'mlp_residual' }));
     }
 
@@ -99,8 +116,8 @@ export async function buildDecoder(o: DecoderBuildOptions): Promise<BuiltDecoder
     const last = scoped(g, ['model'], () => g.op1('Gather', [h, g.constI64('last', [-1], [])], { attrs: { axis: 1 }, name: 'last_position' }));
     const normed = scoped(g, ['model', 'norm'], () => makeRmsNorm(ctx, last, normW, baseKeys.norm));
     o.onProgress?.(`decoder ${o.format}: lm_head`);
-    const lmHead = await o.weights.read(baseKeys.lmHead);
     const headCtx: BuildCtx = { ...ctx, format: o.lmHeadFormat ?? LM_HEAD_FORMAT[o.format] };
+    const lmHead = pool ? await pooled(baseKeys.lmHead, undefined, headCtx.format) : await o.weights.read(baseKeys.lmHead);
     let logits = scoped(g, ['lm_head'], () => makeLinear(headCtx, normed, lmHead, V, H, baseKeys.lmHead));
     if (act === 'float16') logits = scoped(g, ['lm_head'], () => g.op1('Cast', [logits], { attrs: { to: 1 } }));
     g.output(logits, 'float32', [1, V], io.logits);
@@ -108,8 +125,9 @@ export async function buildDecoder(o: DecoderBuildOptions): Promise<BuiltDecoder
       g.output(ioName(io.presentKey, i), act, [1, nh, 'total_sequence_length', hd]);
       g.output(ioName(io.presentValue, i), act, [1, nh, 'total_sequence_length', hd]);
     }
+    await g.settle();
     sink.close();
-    await writeFile(join(o.dir, o.fileName), g.toModelBytes({ docString: `PandaGPT LLaMA decoder (${o.format})` }));
+    await writeHashedFile(join(o.dir, o.fileName), g.toModelBytes({ docString: `PandaGPT LLaMA decoder (${o.format})` }));
     return { file: o.fileName, externalData: [...sink.files], ioDtype: act };
   } finally {
     sink.close();

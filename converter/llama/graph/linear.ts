@@ -7,9 +7,18 @@
  *
  * A weight too big for one GPU buffer is split into row chunks W[n0:n1] (several MatMuls) and the
  * outputs are joined with Concat on the last axis.
+ *
+ * With a worker pool (ctx.pool) the weight's data — LoRA merge, quantisation, transpose, fp16 —
+ * is computed on a worker by the same `linearChunkData` while the graph moves on: the initializers
+ * take promises and land in the external data file in the same order, so the bytes are the same.
  */
+import { type LoraParts, mergeLora } from '../lora';
 import { quantizeQ4, Q4_BLOCK } from '../../quant/q4';
 import { toF16 } from '../../quant/fp16';
+import type { WeightFormat } from '../../../src/core/manifest';
+import { handled, type TaskWhere, type Ticket } from '../../parallel/pool';
+import { storedToF32 } from '../../checkpoint/dtypes';
+import type { StoredTensor } from '../../checkpoint/types';
 import type { BuildCtx } from './types';
 
 /** Transposes an (N, K) row-major matrix rows [n0, n1) into (K, n1 − n0). */
@@ -23,37 +32,88 @@ function transposeRows(w: Float32Array, k: number, n0: number, n1: number): Floa
   return out;
 }
 
-function bytesPerRow(format: BuildCtx['format'], k: number): number {
+function bytesPerRow(format: WeightFormat, k: number): number {
   if (format === 'q4') return Math.ceil(k / Q4_BLOCK) * (Q4_BLOCK / 2);
   return k * (format === 'fp16' ? 2 : 4);
 }
 
-/** `w` is (N, K) in HF (out, in) layout; `name` is the initializer base name. */
-export function makeLinear(ctx: BuildCtx, x: string, w: Float32Array, n: number, k: number, name: string): string {
-  const { g } = ctx;
-  const rowsPerChunk = Math.max(1, Math.floor(ctx.maxInitializerBytes / bytesPerRow(ctx.format, k)));
+/** Row ranges [n0, n1) so that no chunk's weight initializer passes `maxInitializerBytes`. */
+export function linearRowChunks(format: WeightFormat, n: number, k: number, maxInitializerBytes: number): [number, number][] {
+  const rowsPerChunk = Math.max(1, Math.floor(maxInitializerBytes / bytesPerRow(format, k)));
   const chunks: [number, number][] = [];
   for (let n0 = 0; n0 < n; n0 += rowsPerChunk) chunks.push([n0, Math.min(n, n0 + rowsPerChunk)]);
+  return chunks;
+}
+
+/** The initializer data of rows [n0, n1) of (N, K) `w`: q4 → [B, scales], fp32 → [Wᵀ], fp16 → [Wᵀ as fp16]. */
+export function linearChunkData(w: Float32Array, k: number, n0: number, n1: number, format: WeightFormat, act: BuildCtx['act']): ArrayBufferView[] {
+  if (format === 'q4') {
+    const q = quantizeQ4(w.subarray(n0 * k, n1 * k), n1 - n0, k);
+    return [q.packed, act === 'float16' ? toF16(q.scales) : q.scales];
+  }
+  const t = transposeRows(w, k, n0, n1);
+  return [format === 'fp16' ? toF16(t) : t];
+}
+
+/** A weight for a pooled build: read on the main thread; decoded, merged (LoRA) and quantised on a worker. */
+export interface PooledWeight {
+  /** As stored in the checkpoint (decoded on the worker) or float32. */
+  w: StoredTensor | Float32Array;
+  /** q/k/v/o: merged as W + scaling·B·A on the worker (exactly mergeLora). */
+  lora?: LoraParts;
+  where: TaskWhere;
+  /** The pool admission of this tensor, released once its data is written. */
+  ticket?: Ticket;
+}
+
+/**
+ * The most bytes one pooled Linear of `numel` weights holds at once: as stored, as float32, LoRA
+ * merged, and its output. What the pool's admission counts, so tensors in flight fit its budget.
+ */
+export function pooledLinearBytes(numel: number, storedItemSize: number, format: WeightFormat, lora: boolean): number {
+  const out = format === 'q4' ? numel / 2 + numel / 8 : numel * (format === 'fp16' ? 2 : 4);
+  return numel * (storedItemSize + 4 + (lora ? 4 : 0)) + out;
+}
+
+/** `w` is (N, K) in HF (out, in) layout; `name` is the initializer base name. */
+export function makeLinear(ctx: BuildCtx, x: string, w: Float32Array | PooledWeight, n: number, k: number, name: string): string {
+  const { g } = ctx;
+  const chunks = linearRowChunks(ctx.format, n, k, ctx.maxInitializerBytes);
+  let data: (c: number) => (ArrayBufferView | Promise<ArrayBufferView>)[];
+  if (w instanceof Float32Array) {
+    data = (c) => linearChunkData(w, k, chunks[c]![0], chunks[c]![1], ctx.format, ctx.act);
+  } else if (ctx.pool) {
+    const job = ctx.pool.run({ kind: 'llama-linear', w: w.w, lora: w.lora, n, k, format: ctx.format, act: ctx.act, chunks }, w.where);
+    const parts = ctx.format === 'q4' ? 2 : 1;
+    data = (c) => Array.from({ length: parts }, (_, i) => handled(job.then((r) => r[c]![i]!)));
+  } else {
+    const f = w.w instanceof Float32Array ? w.w : storedToF32(w.w);
+    const merged = w.lora ? mergeLora(f, w.lora.a, w.lora.b, n, k, w.lora.rank, w.lora.scaling) : f;
+    data = (c) => linearChunkData(merged, k, chunks[c]![0], chunks[c]![1], ctx.format, ctx.act);
+  }
   const outs = chunks.map(([n0, n1], c) => {
     const suffix = chunks.length > 1 ? `.${c}` : '';
     const rows = n1 - n0;
+    const d = data(c);
     if (ctx.format === 'q4') {
-      const q = quantizeQ4(w.subarray(n0 * k, n1 * k), rows, k);
-      const b = g.initializer(`${name}.q4${suffix}`, 'uint8', [rows, q.blocks, Q4_BLOCK / 2], q.packed);
-      const scalesData = ctx.act === 'float16' ? toF16(q.scales) : q.scales;
-      const s = g.initializer(`${name}.scales${suffix}`, ctx.act, [rows * q.blocks], scalesData);
+      const blocks = Math.ceil(k / Q4_BLOCK);
+      const b = g.initializer(`${name}.q4${suffix}`, 'uint8', [rows, blocks, Q4_BLOCK / 2], d[0]!);
+      const s = g.initializer(`${name}.scales${suffix}`, ctx.act, [rows * blocks], d[1]!);
       return g.op1('MatMulNBits', [x, b, s], {
         domain: 'com.microsoft',
         name: `MatMulNBits${suffix}`,
         attrs: { K: k, N: rows, bits: 4, block_size: Q4_BLOCK },
       });
     }
-    const t = transposeRows(w, k, n0, n1);
-    if (ctx.format !== 'fp16') return g.op1('MatMul', [x, g.initializer(`${name}${suffix}`, 'float32', [k, rows], t)], { name: `MatMul${suffix}` });
-    const init = g.initializer(`${name}${suffix}`, 'float16', [k, rows], toF16(t));
+    if (ctx.format !== 'fp16') return g.op1('MatMul', [x, g.initializer(`${name}${suffix}`, 'float32', [k, rows], d[0]!)], { name: `MatMul${suffix}` });
+    const init = g.initializer(`${name}${suffix}`, 'float16', [k, rows], d[0]!);
     // fp16 storage in an fp32 graph (half the bytes; exact when the checkpoint is fp16): widen once.
     const w16 = ctx.act === 'float32' ? g.op1('Cast', [init], { attrs: { to: 1 }, name: `Cast${suffix}` }) : init;
     return g.op1('MatMul', [x, w16], { name: `MatMul${suffix}` });
   });
+  if (!(w instanceof Float32Array) && w.ticket) {
+    const ticket = w.ticket;
+    void g.whenWritten().then(() => ticket.release());
+  }
   return outs.length === 1 ? outs[0]! : g.op1('Concat', outs, { attrs: { axis: -1 } });
 }

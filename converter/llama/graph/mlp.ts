@@ -3,11 +3,11 @@
  *                          └─ up_proj   (1,S,I) ──────────────────── Mul ─ down_proj ─► (1,S,H)
  */
 import type { MlpProj } from '../keys';
-import { makeLinear } from './linear';
+import { makeLinear, type PooledWeight } from './linear';
 import { type BuildCtx, scoped } from './types';
 
-/** `load` reads gate/up (I, H) or down (H, I), one at a time. */
-export async function makeMlp(ctx: BuildCtx, path: string[], x: string, load: (p: MlpProj) => Promise<Float32Array>, layer: number): Promise<string> {
+/** `load` reads gate/up (I, H) or down (H, I), one at a time (pooled: admitted by the pool). */
+export async function makeMlp(ctx: BuildCtx, path: string[], x: string, load: (p: MlpProj) => Promise<Float32Array | PooledWeight>, layer: number): Promise<string> {
   const { g, config } = ctx;
   const H = config.hiddenSize;
   const I = config.intermediateSize;

@@ -1,4 +1,5 @@
 import type { Graph } from '../../onnx/graph';
+import type { ConverterPool } from '../../parallel/pool';
 import type { LlmConfig, WeightFormat } from '../../../src/core/manifest';
 
 /** What every make* function needs besides its inputs. */
@@ -10,6 +11,8 @@ export interface BuildCtx {
   act: 'float32' | 'float16';
   /** Largest single initializer in bytes (one GPU buffer); bigger weights are split by rows. */
   maxInitializerBytes: number;
+  /** Worker pool for the weights' data (none: computed inline, one tensor at a time). */
+  pool?: ConverterPool;
 }
 
 /**
