@@ -11,7 +11,7 @@
 import { PandaError, throwIfAborted } from '../core/errors';
 import { Chunker } from './chunking';
 import type { ModelDb } from './idb';
-import { openSha256, type Sha256Stream } from './hash-state';
+import { newSha256, openSha256, type Sha256Stream } from './hash-state';
 import type { FileRecord, PlanJob } from './resume-plan';
 import type { BundleSource, NoticeCode } from './types';
 
@@ -35,15 +35,9 @@ const isRetryable = (e: unknown) => e instanceof PandaError && e.code === 'DOWNL
 /** Chunks received but not yet hashed and stored: enough to keep the network busy meanwhile. */
 const PIPELINE = 3;
 
-async function freshSha256(): Promise<Sha256Stream> {
-  const h = await openSha256();
-  if (!h) throw new PandaError('INTERNAL', 'SHA-256 is not available in this browser.');
-  return h;
-}
-
 /** Re-read stored chunks 0..n-1 into a fresh hasher (when no hash state was saved). */
 async function rehash(db: ModelDb, sha: string, n: number): Promise<Sha256Stream | null> {
-  const h = await freshSha256();
+  const h = await newSha256();
   for (let i = 0; i < n; i++) {
     const b = await db.getChunk(sha, i);
     if (!b) {
@@ -77,7 +71,7 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
       rec.hashState = await resumed.save();
     } else await db.deleteFile(job.sha256);
   }
-  let hash: Sha256Stream = resumed ?? (await freshSha256());
+  let hash: Sha256Stream = resumed ?? (await newSha256());
 
   // `received` counts bytes received so far: the stored chunks plus what `chunker` holds.
   let received = rec.chunks * chunkSize;
@@ -128,7 +122,7 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
     rec.hashState = null;
     received = 0;
     hash.close();
-    hash = await freshSha256();
+    hash = await newSha256();
     chunker = new Chunker(chunkSize);
     hooks.onReset(0);
   };

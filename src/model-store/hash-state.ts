@@ -121,15 +121,22 @@ async function pickBackend(): Promise<Backend> {
   return fallback;
 }
 
+/** A new running SHA-256 (there is always one: in place when no worker can start). */
+export async function newSha256(): Promise<Sha256Stream> {
+  const h = await openSha256();
+  if (!h) throw new Error('unreachable: a fresh SHA-256 needs no state to restore');
+  return h;
+}
+
 /**
  * A running SHA-256, continuing from `state` when given. Resolves to null when `state` cannot be
  * restored (then the caller re-hashes what it stored).
  */
 export async function openSha256(state?: Sha256State | null): Promise<Sha256Stream | null> {
-  const b = await pickBackend();
-  const id = ++ids;
   const raw = state && state.wasm instanceof Uint8Array && Number.isInteger(state.length) ? state.wasm : null;
   if (state && !raw) return null;
+  const b = await pickBackend();
+  const id = ++ids;
   if (!(await b.api.open(id, raw))) return null;
   let length = state ? state.length : 0;
   return {
@@ -146,10 +153,4 @@ export async function openSha256(state?: Sha256State | null): Promise<Sha256Stre
     digest: async () => b.api.digest(id),
     close: () => void b.api.close(id),
   };
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
 }

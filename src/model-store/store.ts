@@ -4,7 +4,7 @@ import { parseManifest, type BundleManifest } from '../core/manifest';
 import { openCachedBundle } from './cached-bundle';
 import { DEFAULT_CHUNK_SIZE, checkChunkSize } from './chunking';
 import { fetchFile } from './fetch-file';
-import { openSha256 } from './hash-state';
+import { newSha256 } from './hash-state';
 import { ModelDb, type BundleRecord } from './idb';
 import { diffManifests, manifestHashes } from './manifest-diff';
 import { runPool } from './pool';
@@ -275,8 +275,7 @@ export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
         ok = false;
         continue;
       }
-      const h = await openSha256();
-      if (!h) throw new PandaError('INTERNAL', 'SHA-256 is not available in this browser.');
+      const h = await newSha256();
       let n = 0;
       for (let i = 0; i < fr.chunks; i++) {
         const b = await db.getChunk(f.sha256, i);
