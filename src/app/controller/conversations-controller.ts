@@ -4,6 +4,7 @@ import { deleteConversationData, deleteConversationRecord, deleteMedia, loadConv
 import { exportConversations, parseExport, withFreshIds } from '../persistence/export-file';
 import { useApp } from '../store';
 import { newId } from '../store/ids';
+import { forgetSaves } from './persist';
 import { announce } from './sync';
 
 function toast(e: unknown, what: string): void {
@@ -33,6 +34,7 @@ export async function deleteConversation(id: string): Promise<void> {
   const c = useApp.getState().chat.conversations[id];
   if (!c) return;
   useApp.getState().deleteConversation(id);
+  await forgetSaves(id);
   // A copy kept after a conflict between tabs shares its media files: those stay.
   const stillUsed = new Set(Object.values(useApp.getState().chat.conversations).flatMap((x) => x.attachments.map((a) => a.id)));
   await deleteConversationData(c, stillUsed).catch((e) => toast(e, 'The conversation could not be deleted from storage'));

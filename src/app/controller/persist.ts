@@ -46,6 +46,18 @@ export function persistNow(conversationId: string): Promise<void> {
   return next;
 }
 
+/**
+ * Before deleting a conversation's record: drops its pending saves and waits for one in flight, so
+ * no save lands after the delete (a save that finds no record writes it again, by design, for a
+ * conversation another tab deleted while this one still uses it). Remove it from the store first.
+ */
+export async function forgetSaves(conversationId: string): Promise<void> {
+  clearTimeout(pending.get(conversationId));
+  pending.delete(conversationId);
+  unsaved.delete(conversationId);
+  await chains.get(conversationId);
+}
+
 /** Every save asked for so far has finished (used before the page goes away and by tests). */
 export async function flushAll(): Promise<void> {
   for (const [id, t] of pending) {
