@@ -99,14 +99,21 @@ export async function decodeVideoFrames(path: string, plan: VideoPlan, width: nu
   return Array.from({ length: n }, (_, i) => new Uint8Array(r.stdout.buffer, r.stdout.byteOffset + i * size, size));
 }
 
-/** Compressed audio (mp3/ogg/m4a/webm/flac) → float32 PCM per channel at the native rate. */
+/**
+ * Compressed audio (mp3/ogg/m4a/webm/flac) → float32 PCM per channel at the native rate.
+ * Opus is decoded with libopus, the reference decoder browsers use (ffmpeg's own Opus decoder
+ * resamples SILK/hybrid frames differently: speech then differs from the page's, cos ≈ 0.99);
+ * ffmpeg builds without libopus fall back to the native decoder.
+ */
 export async function decodeAudioFfmpeg(path: string, o: FfmpegOptions = {}): Promise<{ channels: Float32Array[]; sampleRate: number }> {
-  const p = await run(o.ffprobe ?? 'ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=sample_rate,channels', '-of', 'json', path]);
-  const s = p.code === 0 ? (JSON.parse(p.stdout.toString()) as { streams?: { sample_rate?: string; channels?: number }[] }).streams?.[0] : undefined;
+  const p = await run(o.ffprobe ?? 'ffprobe', ['-v', 'error', '-select_streams', 'a:0', '-show_entries', 'stream=sample_rate,channels,codec_name', '-of', 'json', path]);
+  const s = p.code === 0 ? (JSON.parse(p.stdout.toString()) as { streams?: { sample_rate?: string; channels?: number; codec_name?: string }[] }).streams?.[0] : undefined;
   if (!s) throw new PandaError('MEDIA_CORRUPT', `${basename(path)} has no readable audio track.`, { path });
   const sampleRate = Number(s.sample_rate);
   const nch = Number(s.channels);
-  const r = await run(o.ffmpeg ?? 'ffmpeg', ['-v', 'error', '-i', path, '-map', '0:a:0', '-f', 'f32le', '-acodec', 'pcm_f32le', 'pipe:1']);
+  const decode = (decoder: string[]): ReturnType<typeof run> => run(o.ffmpeg ?? 'ffmpeg', ['-v', 'error', ...decoder, '-i', path, '-map', '0:a:0', '-f', 'f32le', '-acodec', 'pcm_f32le', 'pipe:1']);
+  let r = s.codec_name === 'opus' ? await decode(['-c:a', 'libopus']) : undefined;
+  if (!r || r.code !== 0) r = await decode([]);
   if (r.code !== 0) throw new PandaError('MEDIA_CORRUPT', `ffmpeg could not decode ${basename(path)}: ${r.stderr.trim().split('\n').pop() ?? ''}`, { path });
   const all = new Float32Array(r.stdout.buffer.slice(r.stdout.byteOffset, r.stdout.byteOffset + (r.stdout.length & ~3)));
   const n = Math.floor(all.length / nch);

@@ -8,27 +8,19 @@ import { AppPage, NANO_SAMPLES } from '../support/app-page';
  * equal `npm run chat`'s — media preprocessing in the browser vs Node included.
  */
 const MAX = 32;
-const CASES: { name: string; files: Record<string, string>; prompt: string; fixme?: string }[] = [
+const CASES: { name: string; files: Record<string, string>; prompt: string }[] = [
   { name: 'red circle + high tone', files: { image: 'red-circle.png', audio: 'high-tone.wav' }, prompt: 'What do you see and hear?' },
   // a 16-bit depth PNG: our own decoder on both sides.
   { name: 'a near square (depth map)', files: { depth: 'depth-near-square.png' }, prompt: 'Describe this depth map.' },
-  // MP4: the browser's decoder in the page, ffmpeg in Node. OPEN BUG (README, issue 14), see `fixme`.
-  {
-    name: 'the yellow triangle moving right (video)',
-    files: { video: 'yellow-triangle-right.mp4' },
-    prompt: 'Describe this video.',
-    fixme:
-      'intermittent: the page sometimes answers "A green circle standing still." where npm run chat says "A yellow triangle moving to the right." ' +
-      '(a fresh-clone CI run, test 10 of the suite; 8 of 8 runs of this test alone passed). Frame extraction by <video> seeking depends on timing. ' +
-      'It cannot be marked expected-to-fail while it passes most runs: run it with `--grep video` after fixing issue 14, then drop this line.',
-  },
+  // MP4: WebCodecs in the page (frame-exact), ffmpeg in Node. The page used to seek a <video> and
+  // sometimes answered "A green circle standing still." (issue 14): this case pins that bug.
+  { name: 'the yellow triangle moving right (video)', files: { video: 'yellow-triangle-right.mp4' }, prompt: 'Describe this video.' },
 ];
 
 test.use({ permissions: ['clipboard-read', 'clipboard-write'] });
 
 for (const c of CASES) {
   test(`greedy answer for ${c.name} equals npm run chat (wasm, fp32)`, async ({ page }) => {
-    test.fixme(!!c.fixme, c.fixme);
     const app = new AppPage(page);
     await app.open({ backend: 'wasm', settings: { greedy: true, maxNewTokens: MAX } });
     await app.waitForModel();

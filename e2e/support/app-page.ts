@@ -153,6 +153,46 @@ export class AppPage {
     return this.waitForAnswer(30_000);
   }
 
+  /**
+   * What the page stored for its attachments (IndexedDB, as a reload would read it): per file name
+   * the ImageBind vector and the original bytes (base64). Polls until every named file has a
+   * vector, since saves follow the encoding by a moment.
+   */
+  async storedMedia(fileNames?: string[]): Promise<Record<string, { vector: number[]; modality: string; bytes: Buffer }>> {
+    const read = (): Promise<Record<string, { vector: number[]; modality: string; b64: string }>> =>
+      this.page.evaluate(async () => {
+        const open = (name: string, store: string): Promise<IDBObjectStore> =>
+          new Promise((res, rej) => {
+            const r = indexedDB.open(name);
+            r.onupgradeneeded = () => r.result.createObjectStore(store);
+            r.onsuccess = () => res(r.result.transaction(store).objectStore(store));
+            r.onerror = () => rej(r.error);
+          });
+        const all = <T>(s: IDBObjectStore): Promise<T[]> => new Promise((res, rej) => { const r = s.getAll(); r.onsuccess = () => res(r.result as T[]); r.onerror = () => rej(r.error); });
+        const one = <T>(s: IDBObjectStore, k: string): Promise<T> => new Promise((res, rej) => { const r = s.get(k); r.onsuccess = () => res(r.result as T); r.onerror = () => rej(r.error); });
+        type A = { id: string; fileName: string; modality: string; vector?: Float32Array };
+        const convs = await all<{ attachments: A[] }>(await open('pandagpt-chats', 'conversations'));
+        const out: Record<string, { vector: number[]; modality: string; b64: string }> = {};
+        for (const a of convs.flatMap((c) => c.attachments)) {
+          if (!a.vector) continue;
+          const blob = await one<Blob | undefined>(await open('pandagpt-chat-media', 'blobs'), a.id);
+          const bytes = blob ? new Uint8Array(await blob.arrayBuffer()) : new Uint8Array();
+          let bin = '';
+          for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+          out[a.fileName] = { vector: Array.from(a.vector), modality: a.modality, b64: btoa(bin) };
+        }
+        return out;
+      });
+    let got: Awaited<ReturnType<typeof read>> = {};
+    await expect
+      .poll(async () => {
+        got = await read();
+        return fileNames ? fileNames.filter((f) => !got[f]) : Object.keys(got).length > 0 ? [] : ['any'];
+      }, { timeout: 30_000 })
+      .toEqual([]);
+    return Object.fromEntries(Object.entries(got).map(([k, v]) => [k, { vector: v.vector, modality: v.modality, bytes: Buffer.from(v.b64, 'base64') }]));
+  }
+
   async answerText(n = -1): Promise<string> {
     return (await this.assistant(n).locator('.markdown').innerText()).trim();
   }

@@ -12,13 +12,19 @@ import { decodeAudio, peaks } from './decode-audio';
 import { imuSeries } from './imu-preview';
 import { checkSize } from './limits';
 import { readVideoFrames } from './video-input';
+import { containerTracks, decodeAudioWebCodecs } from './webcodecs';
 
 const HEAD_BYTES = 64 * 1024;
 
 export async function detectFileModality(file: File): Promise<Modality> {
   checkSize(file.size, null, file.name);
   const head = new Uint8Array(await file.slice(0, HEAD_BYTES).arrayBuffer());
-  const { modality } = detectModality(head, file.name, file.type || undefined);
+  let { modality } = detectModality(head, file.name, file.type || undefined);
+  if (modality === 'video') {
+    // An audio-only WebM/MP4 (a voice memo) is named and typed like a video: its tracks decide.
+    const tracks = await containerTracks(file);
+    if (tracks && !tracks.video && tracks.audio) modality = 'audio';
+  }
   checkSize(file.size, modality, file.name);
   return modality;
 }
@@ -39,7 +45,8 @@ export async function prepareAttachment(blob: Blob, fileName: string, mime: stri
       const bytes = new Uint8Array(await blob.arrayBuffer());
       // The browser decodes the preview for every format; WAV samples for the model are read by
       // the worker's exact reader, everything else uses the browser's decoded PCM.
-      const pcm = await decodeAudio(bytes.slice().buffer, fileName);
+      // WebCodecs keeps the file's own sample rate (as ffmpeg in Node); decodeAudioData resamples.
+      const pcm = (await decodeAudioWebCodecs(blob, fileName)) ?? (await decodeAudio(bytes.slice().buffer, fileName));
       const preview: AttachmentPreview = { kind: 'waveform', peaks: peaks(pcm.channels[0]!), seconds: pcm.channels[0]!.length / pcm.sampleRate };
       if (detectModality(bytes.subarray(0, HEAD_BYTES), fileName, mime).container === 'wav') return { input: { kind: 'bytes', modality, bytes, fileName, mime }, preview };
       return { input: { kind: 'pcm', modality: 'audio', channels: pcm.channels, sampleRate: pcm.sampleRate, fileName }, preview };
