@@ -8,7 +8,7 @@ import { cosine, ffmpegMedia, nodeVector } from '../support/node-media';
  * with WebCodecs (frame-exact video, audio at its own sample rate), Node with ffmpeg; both run the
  * same preprocessing and encoder. Vectors are read back from what the page stored in IndexedDB.
  *
- * Bounds: video cos ≥ 0.999: the same frames, converted to RGB within ±3 levels of swscale's
+ * Bounds: video cos ≥ 0.9995 (measured ≥ 0.99988): the same frames, converted to RGB within ±3 levels of swscale's
  * integer tables (a frame off by one gives 0.974: see the control in the log). Audio: every format
  * decodes to the same samples as ffmpeg's (mp3 gapless trimming, Opus by libopus on both sides),
  * so ≥ 0.9999; float summation order is the only difference left.
@@ -67,7 +67,7 @@ test.describe('media in the page equal Node (wasm, fp32 encoders)', () => {
     const control = cosine(nodeVector('video', files.sample!), nodeVector('video', shifted));
     console.log(`[media-parity] video cos page vs node: ${JSON.stringify(cos)}; control (one frame later): ${control.toFixed(5)}`);
     expect(control).toBeLessThan(0.999);
-    for (const [k, c] of Object.entries(cos)) expect(c, `${k}: ${files[k]}`).toBeGreaterThanOrEqual(0.999);
+    for (const [k, c] of Object.entries(cos)) expect(c, `${k}: ${files[k]}`).toBeGreaterThanOrEqual(0.9995);
   });
 
   test('audio: wav, flac, mp3, ogg/opus, ogg/vorbis, webm/opus, m4a/aac', async ({ page }) => {

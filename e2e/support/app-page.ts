@@ -103,9 +103,16 @@ export class AppPage {
   }
 
   /** Waits until every chip is encoded. */
-  async waitForChips(count: number): Promise<void> {
-    await expect(this.chips).toHaveCount(count);
-    for (let i = 0; i < count; i++) await expect(this.chips.nth(i)).toHaveAttribute('data-status', 'ready');
+  async waitForChips(count: number, timeout?: number): Promise<void> {
+    try {
+      await expect(this.chips).toHaveCount(count, { timeout });
+      for (let i = 0; i < count; i++) await expect(this.chips.nth(i)).toHaveAttribute('data-status', 'ready', { timeout });
+    } catch (e) {
+      // Why a chip is missing is usually in a toast: say it in the failure.
+      const shown = await this.page.locator('[role="alert"], [role="status"]').allInnerTexts().catch(() => []);
+      if (e instanceof Error && shown.length) e.message += `\nShown on the page: ${shown.map((t) => t.replace(/\s+/g, ' ').trim()).join(' | ')}`;
+      throw e;
+    }
   }
 
   /** Records from the (fake) microphone for `ms`, checking the level meter moves; one audio chip. */
@@ -155,10 +162,10 @@ export class AppPage {
 
   /**
    * What the page stored for its attachments (IndexedDB, as a reload would read it): per file name
-   * the ImageBind vector and the original bytes (base64). Polls until every named file has a
-   * vector, since saves follow the encoding by a moment.
+   * the ImageBind vector and the original bytes (base64). Polls until every named file (or `want`
+   * files) has a vector, since saves follow the encoding by a moment.
    */
-  async storedMedia(fileNames?: string[]): Promise<Record<string, { vector: number[]; modality: string; bytes: Buffer }>> {
+  async storedMedia(want: string[] | number = 1): Promise<Record<string, { vector: number[]; modality: string; bytes: Buffer }>> {
     const read = (): Promise<Record<string, { vector: number[]; modality: string; b64: string }>> =>
       this.page.evaluate(async () => {
         const open = (name: string, store: string): Promise<IDBObjectStore> =>
@@ -187,9 +194,9 @@ export class AppPage {
     await expect
       .poll(async () => {
         got = await read();
-        return fileNames ? fileNames.filter((f) => !got[f]) : Object.keys(got).length > 0 ? [] : ['any'];
+        return typeof want === 'number' ? Math.max(0, want - Object.keys(got).length) : want.filter((f) => !got[f]);
       }, { timeout: 30_000 })
-      .toEqual([]);
+      .toEqual(typeof want === 'number' ? 0 : []);
     return Object.fromEntries(Object.entries(got).map(([k, v]) => [k, { vector: v.vector, modality: v.modality, bytes: Buffer.from(v.b64, 'base64') }]));
   }
 

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MP3_DECODER_DELAY, mp3Gapless } from '../../src/preprocess/audio/mp3-gapless';
 import { webmDiscardPadding } from '../../src/preprocess/audio/webm-discard';
-import { matrixOf, snapFrameRate, yuvToRgba } from '../../src/preprocess/video/yuv';
+import { matroskaFrameRate, snapFrameRate } from '../../src/preprocess/video/frame-rate';
+import { matrixOf, yuvToRgba } from '../../src/preprocess/video/yuv';
 
 /**
  * What the page needs to keep exactly the samples and pixels ffmpeg keeps. The fixtures are 0.3 s
@@ -87,7 +88,15 @@ describe('frame rate snapping', () => {
     expect(snapFrameRate(38 / 1.5200000000000002)).toBe(25);
     expect(snapFrameRate(29.970029970029973)).toBe(30000 / 1001);
     expect(snapFrameRate(29.99666704032852)).toBe(29.99666704032852);
-    expect(snapFrameRate(29.99666704032852, 1e-3 / 3)).toBe(30); // WebM: whole-millisecond timestamps
-    expect(snapFrameRate(14.73)).toBe(14.73);
+    expect(snapFrameRate(14.7312)).toBe(14.7312);
+  });
+  it('WebM: (n − 1) / span rounded to an ffmpeg standard rate within 1 % (ffprobe said 15/1 and 30/1)', () => {
+    // A Chrome MediaRecorder clip of the 15 fps fake camera: 45 frames at whole milliseconds.
+    const rec = Array.from({ length: 45 }, (_, i) => Math.round((i * 1000) / 15) / 1000);
+    expect(matroskaFrameRate(rec)).toBe(15);
+    expect(matroskaFrameRate(Array.from({ length: 90 }, (_, i) => Math.round((i * 1000) / 30) / 1000))).toBe(30);
+    expect(matroskaFrameRate(Array.from({ length: 60 }, (_, i) => Math.round((i * 1001) / 30) / 1000))).toBeCloseTo(30000 / 1001, 9);
+    expect(matroskaFrameRate(Array.from({ length: 30 }, (_, i) => i / 7.3))).toBe(88 / 12); // the 1/12-fps grid
+    expect(matroskaFrameRate(Array.from({ length: 30 }, (_, i) => i / 45.5))).toBeCloseTo(45.5, 9); // 1.1 % from 45 and 46
   });
 });

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { addFiles, beginCapture } from '../controller/media-controller';
+import { startRecording, stamp } from '../media/record';
 import { useApp } from '../store';
 
 /** ImageBind hears 3 clips of 2 s; longer recordings add little, so cap them. */
@@ -27,11 +27,6 @@ export function MicRecorder({ onClose }: { onClose: () => void }) {
     analyser.fftSize = 1024;
     ctx.createMediaStreamSource(stream).connect(analyser);
     const buf = new Float32Array(analyser.fftSize);
-    const mr = new MediaRecorder(stream);
-    // A message sent while recording (or while the recording is being finished) waits for it.
-    const captured = beginCapture();
-    const parts: Blob[] = [];
-    mr.ondataavailable = (e) => e.data.size && parts.push(e.data);
     const t0 = performance.now();
     let raf = 0;
     const tick = (): void => {
@@ -49,21 +44,21 @@ export function MicRecorder({ onClose }: { onClose: () => void }) {
       if (finished) return;
       finished = true;
       cancelAnimationFrame(raf);
-      if (mr.state !== 'inactive') mr.stop();
+      recording.stop();
     };
-    mr.onstop = () => {
-      stream.getTracks().forEach((t) => t.stop());
-      void ctx.close();
-      setRecording(false);
-      rec.current = null;
-      const type = mr.mimeType || 'audio/webm';
-      const file = new File(parts, `recording-${new Date().toISOString().slice(11, 19).replace(/:/g, '')}.webm`, { type });
-      if (file.size) void addFiles([file]);
-      captured();
-      onClose();
-    };
-    mr.onerror = captured;
-    mr.start(250);
+    // A message sent while recording (or while the recording is being finished) waits for it.
+    const recording = startRecording(stream, {
+      device: 'microphone',
+      fileName: () => `recording-${stamp()}.webm`,
+      fallbackType: 'audio/webm',
+      onEnd: () => {
+        stream.getTracks().forEach((t) => t.stop());
+        void ctx.close();
+        setRecording(false);
+        rec.current = null;
+        onClose();
+      },
+    });
     rec.current = { stop: finish };
     setRecording(true);
     raf = requestAnimationFrame(tick);

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { addFiles, beginCapture } from '../controller/media-controller';
+import { startRecording, stamp } from '../media/record';
 import { useApp } from '../store';
 
 export const CLIP_SECONDS = 3;
@@ -32,8 +33,6 @@ export function WebcamCapture({ onClose }: { onClose: () => void }) {
     };
   }, [onClose]);
 
-  const stamp = (): string => new Date().toISOString().slice(11, 19).replace(/:/g, '');
-
   const photo = (): void => {
     const v = video.current;
     if (!v || !v.videoWidth) return;
@@ -51,20 +50,18 @@ export function WebcamCapture({ onClose }: { onClose: () => void }) {
 
   const clip = (): void => {
     if (!stream) return;
-    const mr = new MediaRecorder(stream);
-    const captured = beginCapture(); // a message sent while the clip records waits for it
-    const parts: Blob[] = [];
-    mr.ondataavailable = (e) => e.data.size && parts.push(e.data);
-    mr.onerror = captured;
-    mr.onstop = () => {
-      setRecording(false);
-      void addFiles([new File(parts, `clip-${stamp()}.webm`, { type: mr.mimeType || 'video/webm' })]);
-      captured();
-      onClose();
-    };
-    mr.start(250);
+    // A message sent while the clip records waits for it.
+    const rec = startRecording(stream, {
+      device: 'camera',
+      fileName: () => `clip-${stamp()}.webm`,
+      fallbackType: 'video/webm',
+      onEnd: () => {
+        setRecording(false);
+        onClose();
+      },
+    });
     setRecording(true);
-    setTimeout(() => mr.state !== 'inactive' && mr.stop(), CLIP_SECONDS * 1000);
+    setTimeout(() => rec.stop(), CLIP_SECONDS * 1000);
   };
 
   return (

@@ -15,7 +15,8 @@
 import { ALL_FORMATS, AudioSampleSink, BlobSource, EncodedPacketSink, Input, VideoSampleSink } from 'mediabunny';
 import { PandaError } from '../../core/errors';
 import { planVideoFrames } from '../../preprocess/video/frame-plan';
-import { matrixOf, snapFrameRate, yuvToRgba } from '../../preprocess/video/yuv';
+import { matroskaFrameRate, snapFrameRate } from '../../preprocess/video/frame-rate';
+import { matrixOf, yuvToRgba } from '../../preprocess/video/yuv';
 import { MP3_DECODER_DELAY, mp3Gapless } from '../../preprocess/audio/mp3-gapless';
 import { webmDiscardPadding } from '../../preprocess/audio/webm-discard';
 import type { Pcm } from './decode-audio';
@@ -92,10 +93,8 @@ export async function decodeVideoWebCodecs(blob: Blob, fileName: string): Promis
     if (!(await track.canDecode())) return null;
     const { times, duration } = await packetTimes(new EncodedPacketSink(track));
     if (times.length === 0) throw new PandaError('MEDIA_NO_VIDEO_TRACK', `"${fileName}" has no video frames.`, { fileName });
-    // Packets without durations (some WebM): fall back to the span between first and last frame.
-    const span = duration > 0 ? duration : ((times.at(-1)! - times[0]!) * times.length) / Math.max(1, times.length - 1);
-    // Matroska timestamps are whole milliseconds: snap within about one over the video's length.
-    const fps = span > 0 ? snapFrameRate(times.length / span, (await isMatroska(blob)) ? 1e-3 / span : 1e-6) : 30;
+    // MP4: count / summed durations (exact rationals, up to float noise); Matroska: as ffmpeg estimates it.
+    const fps = (await isMatroska(blob)) ? matroskaFrameRate(times) : duration > 0 ? snapFrameRate(times.length / duration) : matroskaFrameRate(times);
     const plan = planVideoFrames(times.length, fps);
     // The stream's own colour description: a decoded VideoFrame reports BT.709 even when the stream
     // says nothing, where ffmpeg (and so decord and Node) assume BT.601.
