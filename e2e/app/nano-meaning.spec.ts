@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { AppPage, fakeCapture, NANO_SAMPLES } from '../support/app-page';
+import { allNanoSamples } from '../support/nano-answers';
 
 /**
  * The built-in model (PandaGPT-nano) must understand what it is given: the answer on screen has to
@@ -79,5 +80,19 @@ test.describe('the built-in PandaGPT-nano understands its media (wasm, greedy)',
     // colour and count: the model takes this frame's circle for a square (see training/README.md)
     expectNames(await answer(app, 'What colour is the shape?'), [['red']]);
     expectNames(await answer(app, 'How many shapes are there?'), [['one']]);
+  });
+
+  test('every recorded sample: the whole greedy answer equals the Python evaluation’s (one chat each)', async ({ page }) => {
+    test.setTimeout(600_000);
+    const app = await openApp(page);
+    const wrong: string[] = [];
+    for (const s of allNanoSamples()) {
+      await page.getByTestId('new-chat').click();
+      await app.dropFiles(s.files.map((f) => `${NANO_SAMPLES}/${f}`));
+      await app.waitForChips(s.files.length);
+      const got = await answer(app, s.question);
+      if (got !== s.model_answer) wrong.push(`${s.files.join('+')} / ${s.question}: page ${JSON.stringify(got)}, Python ${JSON.stringify(s.model_answer)}`);
+    }
+    expect(wrong, wrong.join('\n')).toEqual([]);
   });
 });

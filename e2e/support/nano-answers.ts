@@ -16,6 +16,11 @@ interface Sample {
 
 const samples = (JSON.parse(readFileSync(`${NANO_SAMPLES}/answers.json`, 'utf8')) as { samples: Sample[] }).samples;
 
+/** Every sample the evaluation recorded (48: images, tones, a word, video, thermal, depth, IMU, pairs). */
+export function allNanoSamples(): readonly Sample[] {
+  return samples;
+}
+
 export function nanoAnswer(files: string[], question: string): Sample {
   const s = samples.find((x) => x.question === question && x.files.join('+') === files.join('+'));
   if (!s) throw new Error(`no recorded answer for ${files.join('+')} / ${question}`);
