@@ -22,7 +22,7 @@ async function loadOrt(build: HarnessRun['build']): Promise<OrtModule> {
   return ort as unknown as OrtModule;
 }
 
-async function runEngine(run: HarnessRun): Promise<{ results: GenerateResult[]; variant: string; errors: string[] }> {
+async function runEngine(run: HarnessRun): Promise<{ results: GenerateResult[]; prefillLogits: number[][]; variant: string; errors: string[] }> {
   const errors: string[] = [];
   const ort = await loadOrt(run.build);
   const base = run.bundleUrl.endsWith('/') ? run.bundleUrl : `${run.bundleUrl}/`;
@@ -41,13 +41,14 @@ async function runEngine(run: HarnessRun): Promise<{ results: GenerateResult[]; 
     sessionOptions: { executionProviders: [run.backend === 'webgpu' ? 'webgpu' : 'wasm'] },
   });
   const results: GenerateResult[] = [];
+  const prefillLogits: number[][] = [];
   for (const req of run.requests) {
     // Float32Array does not survive page.evaluate's JSON: vectors arrive as plain arrays.
     const media = req.media?.map((m) => ({ ...m, vector: Float32Array.from(m.vector as unknown as number[]) }));
-    results.push(await engine.generate({ ...req, media }));
+    results.push(await engine.generate({ ...req, media }, { onPrefillLogits: (l) => prefillLogits.push(Array.from(l)) }));
   }
   await engine.dispose();
-  return { results, variant: engine.variant.format, errors };
+  return { results, prefillLogits, variant: engine.variant.format, errors };
 }
 
 declare global {

@@ -32,6 +32,8 @@ export interface LlmEngineOptions {
 export interface GenerateOptions {
   signal?: AbortSignal;
   onToken?: (e: TokenEvent) => void;
+  /** The last position's logits after the prompt (parity tests across runtimes). */
+  onPrefillLogits?: (logits: Float32Array) => void;
 }
 
 const now = (): number => performance.now();
@@ -108,7 +110,7 @@ export class LlmEngine {
     }
   }
 
-  private async run(req: GenerateRequest, { signal, onToken }: GenerateOptions): Promise<GenerateResult> {
+  private async run(req: GenerateRequest, { signal, onToken, onPrefillLogits }: GenerateOptions): Promise<GenerateResult> {
     const t0 = now();
     const llm = this.manifest.llm;
     const params = req.params;
@@ -143,6 +145,7 @@ export class LlmEngine {
     const prefillStart = now();
     let logits = await step(items.slice(reuse));
     const prefillMs = now() - prefillStart;
+    onPrefillLogits?.(logits);
     this.sessionRunMs = 0;
     const decodeStart = now();
     while (tokens.length < maxNew) {
