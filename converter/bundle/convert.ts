@@ -104,7 +104,7 @@ async function convertBundle(o: ConvertOptions, pool?: ConverterPool): Promise<B
       };
       const buildVariant = async (plan: DecoderPlan): Promise<DecoderVariant> => {
         const built = await buildDecoder({ weights, format: plan.format, dir: w.dir, fileName: plan.fileName, maxInitializerBytes: o.maxInitializerBytes, maxDataFileBytes: o.maxDataFileBytes, lmHeadFormat: plan.lmHeadFormat ?? (plan.format === quant ? o.lmHeadFormat : undefined), onProgress: log });
-        return { file: built.file, externalData: built.externalData, format: plan.format, backends: plan.backends, ioDtype: built.ioDtype };
+        return { file: built.file, externalData: built.externalData, format: plan.format, backends: plan.backends, ioDtype: built.ioDtype, maxTensorBytes: built.maxTensorBytes };
       };
       const plans = o.decoders ?? planDecoders(quant, config);
       let parts: Awaited<ReturnType<typeof writeParts>>;

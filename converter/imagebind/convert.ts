@@ -68,7 +68,7 @@ async function convertFromSource(src: TensorSource, heads: ImageBindHeads, audio
       }
       await writeHashedFile(join(opts.outDir, file), built.graph.toModelBytes({ docString: `ImageBind ${kind} encoder, ${format} weights, raw head output` }));
       outDim = built.outDim;
-      variants.push({ file, externalData: built.graph.externalLocations, format, backends: FORMAT_BACKENDS[format] });
+      variants.push({ file, externalData: built.graph.externalLocations, format, backends: FORMAT_BACKENDS[format], maxTensorBytes: built.graph.largestInitializerBytes });
     }
     const io = ENCODER_INPUTS[kind];
     const part: EncoderPart = {

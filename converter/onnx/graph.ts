@@ -225,6 +225,11 @@ export class Graph {
     return this.nodes.length;
   }
 
+  /** Bytes of the largest initializer: one GPU buffer on WebGPU, checked against the device's limits. */
+  get largestInitializerBytes(): number {
+    return this.inits.reduce((m, i) => Math.max(m, i.inline?.length ?? i.external?.length ?? 0), 0);
+  }
+
   get externalLocations(): string[] {
     return [...new Set(this.inits.flatMap((i) => (i.external ? [i.external.location] : [])))];
   }

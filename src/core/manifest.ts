@@ -32,6 +32,11 @@ export interface OnnxPart {
   file: string;
   /** External data files referenced by the graph, by the exact `location` strings used inside it. */
   externalData: string[];
+  /**
+   * Bytes of its largest weight (one GPU buffer on WebGPU: it must fit the adapter's
+   * maxBufferSize and maxStorageBufferBindingSize). Written by the converter; absent in older bundles.
+   */
+  maxTensorBytes?: number;
 }
 
 export type WeightFormat = 'q4' | 'fp16' | 'fp32';
@@ -221,6 +226,8 @@ export function parseManifest(text: string | unknown): BundleManifest {
   }
   for (const p of referencedFiles(m)) if (!(p in m.files)) fail(`"${p}" is used by a part but not listed in "files"`);
   if (!Array.isArray(m.llm.decoders) || m.llm.decoders.length === 0) fail('no decoder variant');
+  const parts: OnnxPart[] = [...m.llm.decoders, ...Object.values(m.imagebind?.encoders ?? {}).flatMap((e) => e?.variants ?? [])];
+  for (const v of parts) if (v.maxTensorBytes !== undefined && !(Number.isInteger(v.maxTensorBytes) && v.maxTensorBytes >= 0)) fail(`"maxTensorBytes" of ${v.file} must be a byte count`);
   const labels: unknown = m.imagebind?.labels;
   if (labels !== undefined && (!Array.isArray(labels) || !labels.every((x) => typeof x === 'string'))) fail('"imagebind.labels" must be a list of strings');
   const le = m.imagebind?.labelEmbeddings;

@@ -169,6 +169,7 @@ export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
       emit({ type: 'storage', neededBytes: missing, freeBytes: free, persisted });
       if (persisted === false) emit({ type: 'notice', code: 'PERSIST_DENIED', message: 'The browser did not grant persistent storage: it may delete cached models when the disk is nearly full.' });
       checkQuota(missing, free, manifest.name);
+      await o.beforeDownload?.(manifest, missing);
     }
 
     rec.pendingManifestText = text;

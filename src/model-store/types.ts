@@ -67,6 +67,12 @@ export interface PrepareOptions {
   concurrency?: number;
   /** Retries per file after a dropped connection or a 5xx (default 3). */
   retries?: number;
+  /**
+   * Called once the manifest is read and the storage quota checked, before any model file is
+   * requested (only when something must be downloaded). Throw to refuse the download, e.g. when
+   * the device cannot run the bundle.
+   */
+  beforeDownload?: (manifest: BundleManifest, missingBytes: number) => void | Promise<void>;
 }
 
 /** A bundle whose every file is stored and was verified against its sha256. */

@@ -36,3 +36,38 @@ describe('detectBackend', () => {
     expect(noGpu).toMatchObject({ backend: 'wasm', reason: expect.stringMatching(/chosen in Settings but no GPU/) });
   });
 });
+
+describe('the bundle decides too, before any download', () => {
+  const GiB = 1024 ** 3;
+  const gpu = (o: { fallback?: boolean; limit?: number } = {}) => ({
+    requestAdapter: async () => ({ features: new Set<string>(), info: { description: o.fallback ? 'SwiftShader' : 'RTX', isFallbackAdapter: o.fallback ?? false }, limits: { maxBufferSize: o.limit ?? 4 * GiB, maxStorageBufferBindingSize: o.limit ?? 2 * GiB } }),
+  });
+  const nano = { wasmDecoderBytes: 10e6, gpuMaxTensorBytes: 1e6 };
+  const b7 = { wasmDecoderBytes: 4.6e9, gpuMaxTensorBytes: 0.9 * GiB };
+
+  it('prefers WebAssembly over a software fallback adapter for a model that fits it', async () => {
+    const c = await detectBackend(env({ gpu: gpu({ fallback: true }) }), undefined, nano);
+    expect(c).toMatchObject({ backend: 'wasm', reason: expect.stringMatching(/software fallback, slower than WebAssembly/) });
+    expect(await detectBackend(env({ gpu: gpu() }), undefined, nano)).toMatchObject({ backend: 'webgpu' });
+    // Settings can still ask for the fallback GPU.
+    expect(await detectBackend(env({ gpu: gpu({ fallback: true }) }), 'webgpu', nano)).toMatchObject({ backend: 'webgpu', reason: expect.stringMatching(/software fallback adapter/) });
+  });
+
+  it('runs a 7B bundle on a fallback GPU only with a warning, and refuses it without any GPU, with sizes', async () => {
+    const slow = await detectBackend(env({ gpu: gpu({ fallback: true }) }), undefined, b7);
+    expect(slow.backend).toBe('webgpu');
+    expect(slow.warning).toMatch(/software GPU: this model will take minutes/);
+    await expect(detectBackend(env({}), undefined, b7)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringMatching(/no WebGPU.*4\.3 GiB decoder does not fit WebAssembly \(at most 3\.0 GiB/) });
+    await expect(detectBackend(env({ gpu: gpu() }), 'wasm', b7)).rejects.toMatchObject({ message: expect.stringMatching(/WebAssembly was chosen in Settings.*Choose Auto or WebGPU/) });
+  });
+
+  it('checks the largest weight against the adapter’s buffer limits', async () => {
+    const small = gpu({ limit: 256 * 1024 ** 2 });
+    await expect(detectBackend(env({ gpu: small }), undefined, b7)).rejects.toMatchObject({ message: expect.stringMatching(/needs a 922 MiB GPU buffer and RTX allows 256 MiB/) });
+    await expect(detectBackend(env({ gpu: small }), 'webgpu', nano)).resolves.toMatchObject({ backend: 'webgpu' });
+    // a small model whose weights do not fit that GPU still runs, on wasm, saying why
+    expect(await detectBackend(env({ gpu: small }), undefined, { wasmDecoderBytes: 1e8, gpuMaxTensorBytes: 300 * 1024 ** 2 })).toMatchObject({ backend: 'wasm', reason: expect.stringMatching(/300 MiB GPU buffer/) });
+    // unknown (older bundles): no check
+    expect(await detectBackend(env({ gpu: small }), undefined, { wasmDecoderBytes: 1e8 })).toMatchObject({ backend: 'webgpu' });
+  });
+});

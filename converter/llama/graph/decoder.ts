@@ -56,6 +56,7 @@ export interface BuiltDecoder {
   file: string;
   externalData: string[];
   ioDtype: 'float32' | 'float16';
+  maxTensorBytes: number;
 }
 
 export async function buildDecoder(o: DecoderBuildOptions): Promise<BuiltDecoder> {
@@ -128,7 +129,7 @@ export async function buildDecoder(o: DecoderBuildOptions): Promise<BuiltDecoder
     await g.settle();
     sink.close();
     await writeHashedFile(join(o.dir, o.fileName), g.toModelBytes({ docString: `PandaGPT LLaMA decoder (${o.format})` }));
-    return { file: o.fileName, externalData: [...sink.files], ioDtype: act };
+    return { file: o.fileName, externalData: [...sink.files], ioDtype: act, maxTensorBytes: g.largestInitializerBytes };
   } finally {
     sink.close();
   }

@@ -5,7 +5,8 @@
 import { PandaError } from '../../core/errors';
 import { createModelStore, createUrlSource, formatBytes, type BundleSource, type CachedBundle, type PrepareEvent } from '../../model-store';
 import { useApp } from '../store';
-import { browserEnv, detectBackend } from '../workers/backend';
+import type { BundleManifest } from '../../core/manifest';
+import { browserEnv, bundleNeeds, detectBackend, type BackendChoice } from '../workers/backend';
 import { encoderBridge, llmBridge } from './services';
 
 export const BUILTIN_MODEL_URL = './models/builtin/';
@@ -57,10 +58,18 @@ async function load(source: BundleSource): Promise<void> {
   setModel({ state: 'loading', error: undefined, encoderReady: false, progress: { stage: 'Checking your device', fraction: null } });
   try {
     const override = useApp.getState().settings.backend;
-    const choice = await detectBackend(browserEnv(), override === 'auto' ? undefined : override);
-    setModel({ backend: choice });
-    bundle = await modelStore().prepare(source, { onProgress: prepareProgress });
+    // The backend follows from the device and the bundle's needs: decided as soon as the manifest
+    // is read, so a bundle this device cannot run is refused before any download.
+    let choice: BackendChoice | undefined;
+    const decide = async (manifest: BundleManifest): Promise<void> => {
+      choice = await detectBackend(browserEnv(), override === 'auto' ? undefined : override, bundleNeeds(manifest));
+      setModel({ backend: choice });
+      if (choice.warning) pushToast({ kind: 'info', message: choice.warning, code: 'BACKEND_SLOW' });
+    };
+    bundle = await modelStore().prepare(source, { onProgress: prepareProgress, beforeDownload: decide });
     const m = bundle.manifest;
+    if (!choice) await decide(m);
+    if (!choice) throw new PandaError('INTERNAL', 'no backend was chosen');
     setModel({ name: m.name, notice: m.notice, defaults: m.llm.generation, hasEncoder: !!m.imagebind, labels: m.imagebind?.labels });
     if (!useApp.getState().settingsTouched) useApp.getState().resetSettings(m.llm.generation);
     const enc = m.imagebind

@@ -1,8 +1,19 @@
 /**
- * Picks the execution backend at start, with the reason shown to the user: WebGPU when the
- * browser gives an adapter (fp16 variants only with `shader-f16`), else wasm, with threads
- * only when the page is cross-origin isolated (SharedArrayBuffer needs COOP/COEP).
+ * Picks the execution backend, with the reason shown to the user, from what the device has and —
+ * once the manifest is known, before anything is downloaded — what the bundle needs:
+ *
+ * - WebGPU when the browser gives a hardware adapter whose buffer limits hold the bundle's largest
+ *   weight (fp16 variants only with `shader-f16`);
+ * - WebAssembly when there is none, or when the only adapter is a software fallback (SwiftShader,
+ *   WARP) and the model fits wasm's heap: wasm is faster there;
+ * - and a plain refusal with sizes when neither can run the bundle (e.g. a 7B decoder without a
+ *   usable GPU: 4 GB of weights do not fit wasm's 4 GiB address space).
+ *
+ * Threads only when the page is cross-origin isolated (SharedArrayBuffer needs COOP/COEP).
  */
+import { PandaError } from '../../core/errors';
+import { pickVariant, type BundleManifest, type OnnxPart } from '../../core/manifest';
+
 export type BackendKind = 'webgpu' | 'wasm';
 
 export interface BackendChoice {
@@ -10,12 +21,48 @@ export interface BackendChoice {
   fp16: boolean;
   numThreads: number;
   reason: string;
+  /** Said to the user beside the choice (e.g. a software GPU will be slow). */
+  warning?: string;
+}
+
+interface AdapterLike {
+  features: { has(f: string): boolean };
+  info?: { description?: string; vendor?: string; architecture?: string; isFallbackAdapter?: boolean };
+  /** Older Chromium: on the adapter itself. */
+  isFallbackAdapter?: boolean;
+  limits?: { maxBufferSize?: number; maxStorageBufferBindingSize?: number };
 }
 
 export interface BackendEnv {
-  gpu?: { requestAdapter(): Promise<{ features: { has(f: string): boolean }; info?: { description?: string; vendor?: string; architecture?: string } } | null> };
+  gpu?: { requestAdapter(): Promise<AdapterLike | null> };
   crossOriginIsolated: boolean;
   hardwareConcurrency: number;
+}
+
+/** What a bundle asks of the device (from its manifest). */
+export interface BundleNeeds {
+  /** Bytes of the decoder variant the wasm backend would load. */
+  wasmDecoderBytes: number;
+  /** Largest single weight among the parts WebGPU would load (unknown for older bundles). */
+  gpuMaxTensorBytes?: number;
+}
+
+/**
+ * Weights the wasm backend can hold: wasm32 addresses 4 GiB, and the session also needs its
+ * activations, KV cache and the encoder worker's own heap.
+ */
+export const WASM_MAX_WEIGHT_BYTES = 3 * 1024 ** 3;
+
+const partBytes = (m: BundleManifest, p: OnnxPart): number => [p.file, ...p.externalData].reduce((s, f) => s + (m.files[f]?.size ?? 0), 0);
+
+export function bundleNeeds(m: BundleManifest): BundleNeeds {
+  const gpuParts: OnnxPart[] = [pickVariant(m.llm.decoders, 'webgpu')];
+  for (const e of Object.values(m.imagebind?.encoders ?? {})) if (e && e.modality !== 'text') gpuParts.push(pickVariant(e.variants, 'webgpu'));
+  const known = gpuParts.every((p) => p.maxTensorBytes !== undefined);
+  return {
+    wasmDecoderBytes: partBytes(m, pickVariant(m.llm.decoders, 'wasm')),
+    gpuMaxTensorBytes: known ? Math.max(...gpuParts.map((p) => p.maxTensorBytes!)) : undefined,
+  };
 }
 
 export function browserEnv(): BackendEnv {
@@ -30,12 +77,26 @@ function wasmThreads(env: BackendEnv): { numThreads: number; why: string } {
   return { numThreads: n, why: `${n} thread${n === 1 ? '' : 's'}` };
 }
 
-export async function detectBackend(env: BackendEnv, override?: BackendKind): Promise<BackendChoice> {
+const gib = (n: number): string => `${(n / 1024 ** 3).toFixed(n < 1024 ** 3 ? 2 : 1)} GiB`;
+const mib = (n: number): string => (n >= 1024 ** 3 ? gib(n) : `${Math.round(n / 1024 ** 2)} MiB`);
+
+/** The device cannot run the bundle: thrown before any model file is downloaded. */
+const unsuitable = (message: string): PandaError => new PandaError('BACKEND_UNAVAILABLE', message);
+
+export async function detectBackend(env: BackendEnv, override?: BackendKind, needs?: BundleNeeds): Promise<BackendChoice> {
   const threads = wasmThreads(env);
-  const wasm = (why: string): BackendChoice => ({ backend: 'wasm', fp16: false, numThreads: threads.numThreads, reason: `WebAssembly, ${threads.why}: ${why}` });
-  if (override === 'wasm') return wasm('chosen in Settings');
+  const wasmFits = !needs || needs.wasmDecoderBytes <= WASM_MAX_WEIGHT_BYTES;
+  const tooBigForWasm = needs ? `its ${gib(needs.wasmDecoderBytes)} decoder does not fit WebAssembly (at most ${gib(WASM_MAX_WEIGHT_BYTES)} of weights)` : '';
+  const wasm = (why: string, warning?: string): BackendChoice => {
+    if (!wasmFits) throw unsuitable(`This model cannot run on this device: ${why}, and ${tooBigForWasm}. Use a browser with WebGPU on a GPU (Chrome or Edge 113+), or load a smaller model.`);
+    return { backend: 'wasm', fp16: false, numThreads: threads.numThreads, reason: `WebAssembly, ${threads.why}: ${why}`, ...(warning ? { warning } : {}) };
+  };
+  if (override === 'wasm') {
+    if (!wasmFits) throw unsuitable(`WebAssembly was chosen in Settings, but ${tooBigForWasm}. Choose Auto or WebGPU in Settings.`);
+    return wasm('chosen in Settings');
+  }
   if (!env.gpu) return wasm('this browser has no WebGPU');
-  let adapter: Awaited<ReturnType<NonNullable<BackendEnv['gpu']>['requestAdapter']>> = null;
+  let adapter: AdapterLike | null = null;
   try {
     adapter = await env.gpu.requestAdapter();
   } catch (e) {
@@ -44,11 +105,25 @@ export async function detectBackend(env: BackendEnv, override?: BackendKind): Pr
   if (!adapter) return wasm(override === 'webgpu' ? 'WebGPU was chosen in Settings but no GPU adapter is available' : 'no WebGPU adapter is available');
   const fp16 = adapter.features.has('shader-f16');
   const name = adapter.info?.description || adapter.info?.vendor || 'GPU';
-  const how = override === 'webgpu' ? 'chosen in Settings' : 'a WebGPU adapter is available';
-  return {
+  const fallback = adapter.info?.isFallbackAdapter === true || adapter.isFallbackAdapter === true;
+  const limit = Math.min(adapter.limits?.maxBufferSize ?? Infinity, adapter.limits?.maxStorageBufferBindingSize ?? Infinity);
+  const gpuFits = needs?.gpuMaxTensorBytes === undefined || needs.gpuMaxTensorBytes <= limit;
+  const gpuTooSmall = needs?.gpuMaxTensorBytes !== undefined ? `one of its weights needs a ${mib(needs.gpuMaxTensorBytes)} GPU buffer and ${name} allows ${mib(limit)}` : '';
+  if (!gpuFits) {
+    if (override === 'webgpu') throw unsuitable(`WebGPU was chosen in Settings, but ${gpuTooSmall}. ${wasmFits ? 'Choose Auto or WebAssembly in Settings.' : `And ${tooBigForWasm}.`}`);
+    return wasm(gpuTooSmall);
+  }
+  const webgpu = (how: string, warning?: string): BackendChoice => ({
     backend: 'webgpu',
     fp16,
     numThreads: threads.numThreads,
-    reason: `WebGPU on ${name}: ${how}; ${fp16 ? 'fp16 enabled (shader-f16)' : 'fp32 compute (no shader-f16)'}`,
-  };
+    reason: `WebGPU on ${name}${fallback ? ' (a software fallback adapter)' : ''}: ${how}; ${fp16 ? 'fp16 enabled (shader-f16)' : 'fp32 compute (no shader-f16)'}`,
+    ...(warning ? { warning } : {}),
+  });
+  if (override === 'webgpu') return webgpu('chosen in Settings');
+  if (fallback) {
+    if (wasmFits) return wasm(`the only WebGPU adapter (${name}) is a software fallback, slower than WebAssembly`);
+    return webgpu('the only WebGPU adapter, a software fallback', `${name} is a software GPU: this model will take minutes per answer. A device with a real GPU runs it far faster.`);
+  }
+  return webgpu('a WebGPU adapter is available');
 }

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_NOTICE, buildBuiltin } from '../../../cli/build-builtin';
+import { bundleNeeds } from '../../../src/app/workers/backend';
 import { openCheckpoint } from '../../../converter/checkpoint';
 import { f16BitsToF32 } from '../../../converter/quant/fp16';
 import { type BundleManifest, PANDAGPT_GENERATION, PANDAGPT_PROMPT, PANDAGPT_STOP, parseManifest, referencedFiles } from '../../../src/core/manifest';
@@ -88,6 +89,13 @@ describe('build:model (built-in PandaGPT-nano bundle)', () => {
     // the budget for a model that ships in public/: about 30 MB
     const bytes = Object.values(m.files).reduce((s, f) => s + f.size, 0);
     expect(bytes).toBeLessThanOrEqual(30e6);
+    // every part says its largest weight (checked against a GPU's buffer limits before download)
+    const parts = [...m.llm.decoders, ...Object.values(m.imagebind!.encoders).flatMap((e) => e!.variants)];
+    for (const p of parts) expect(p.maxTensorBytes, p.file).toBeGreaterThan(0);
+    const needs = bundleNeeds(m);
+    expect(needs.wasmDecoderBytes).toBe(m.files['decoder-fp32.onnx']!.size + m.files['decoder-fp32.onnx.data']!.size);
+    expect(needs.gpuMaxTensorBytes).toBeGreaterThan(0);
+    expect(needs.gpuMaxTensorBytes).toBeLessThan(needs.wasmDecoderBytes);
     expect(await buildBuiltin({ out, log: (x) => log.push(x) })).toBe('up-to-date');
     // a bundle file gone → rebuilt
     rmSync(join(out, 'decoder-fp32.onnx'));
