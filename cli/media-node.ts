@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { open, readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { matroskaFrameRate } from '../src/preprocess/video/frame-rate';
 import type { PreprocessedInput } from '../src/core/encoders/types';
 import { PandaError } from '../src/core/errors';
 import type { Modality } from '../src/core/manifest';
@@ -82,7 +83,15 @@ export async function probeVideo(path: string, o: FfmpegOptions = {}): Promise<V
   const s = (JSON.parse(r.stdout.toString()) as { streams?: Record<string, unknown>[] }).streams?.[0];
   if (!s) throw new PandaError('MEDIA_NO_VIDEO_TRACK', `${basename(path)} has no video track. Attach it as audio instead, or choose a file with video.`, { path });
   const [num, den] = String(s.avg_frame_rate ?? '0/0').split('/').map(Number);
-  return { frameCount: Number(s.nb_read_packets ?? 0), fps: den ? num! / den : NaN, width: Number(s.width), height: Number(s.height) };
+  let fps = den ? num! / den : NaN;
+  if (!(fps > 0)) {
+    // ffmpeg gives up on irregular timestamps (a MediaRecorder WebM with a late frame reports 0/0):
+    // estimate from the packets as the page does for Matroska (frame-rate.ts).
+    const p = await run(o.ffprobe ?? 'ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', path]);
+    const times = p.stdout.toString().split('\n').filter((l) => l.trim() !== '').map(Number).filter((t) => Number.isFinite(t)).sort((a, b) => a - b);
+    if (p.code === 0 && times.length > 0) fps = matroskaFrameRate(times); // one frame: any rate picks it (30, as the page)
+  }
+  return { frameCount: Number(s.nb_read_packets ?? 0), fps, width: Number(s.width), height: Number(s.height) };
 }
 
 /**

@@ -26,6 +26,9 @@ function videos(): Record<string, string> {
     long: ffmpegMedia('h264-128x96-12fps-65s.mp4', [...lavfi('testsrc2=size=128x96:rate=12:duration=65'), ...x264]),
     rotated: ffmpegMedia('h264-rotate90.mp4', ['-i', base, '-c', 'copy', '-metadata:s:v:0', 'rotate=90']),
     bt709: ffmpegMedia('h264-bt709-320x240-30fps-3s.mp4', [...lavfi('testsrc2=size=320x240:rate=30:duration=3'), ...x264, '-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709']),
+    // Chromium's MediaRecorder (fake 15 fps camera, one late frame): ffprobe reports no frame rate.
+    mediaRecorder: 'test/fixtures/codecs/mediarecorder-irregular.webm',
+    oneFrame: 'test/fixtures/codecs/mediarecorder-one-frame.webm',
     vp9: ffmpegMedia('vp9-320x240-30fps-3s.webm', [...lavfi('testsrc2=size=320x240:rate=30:duration=3'), '-c:v', 'libvpx-vp9', '-b:v', '300k', '-deadline', 'realtime', '-cpu-used', '8']),
   };
 }

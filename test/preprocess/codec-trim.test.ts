@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { preprocessFile, probeVideo } from '../../cli/media-node';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MP3_DECODER_DELAY, mp3Gapless } from '../../src/preprocess/audio/mp3-gapless';
@@ -98,5 +99,21 @@ describe('frame rate snapping', () => {
     expect(matroskaFrameRate(Array.from({ length: 60 }, (_, i) => Math.round((i * 1001) / 30) / 1000))).toBeCloseTo(30000 / 1001, 9);
     expect(matroskaFrameRate(Array.from({ length: 30 }, (_, i) => i / 7.3))).toBe(88 / 12); // the 1/12-fps grid
     expect(matroskaFrameRate(Array.from({ length: 30 }, (_, i) => i / 45.5))).toBeCloseTo(45.5, 9); // 1.1 % from 45 and 46
+  });
+});
+
+describe('Node reads a MediaRecorder WebM that ffprobe gives no frame rate', () => {
+  it('falls back to the packets (as the page does) instead of failing on NaN', async () => {
+    const file = `${FIX}/mediarecorder-irregular.webm`; // Chromium's recorder, fake 15 fps camera, one late frame
+    const probe = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=avg_frame_rate', '-of', 'csv=p=0', file], { encoding: 'utf8' }).trim();
+    expect(probe).toBe('0/0');
+    const v = await probeVideo(file);
+    expect(v).toMatchObject({ frameCount: 45, fps: 15, width: 320, height: 240 });
+  });
+  it('and one with a single frame (a recorder starved by a busy machine) is still a video', async () => {
+    const v = await probeVideo(`${FIX}/mediarecorder-one-frame.webm`);
+    expect(v).toMatchObject({ frameCount: 1, fps: 30 });
+    const input = await preprocessFile(`${FIX}/mediarecorder-one-frame.webm`, 'video');
+    expect(input.dims).toEqual([15, 3, 2, 224, 224]);
   });
 });
