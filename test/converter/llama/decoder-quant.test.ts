@@ -9,6 +9,7 @@ import { buildDecoder } from '../../../converter/llama/graph/decoder';
 import type { AttnProj } from '../../../converter/llama/keys';
 import { LlamaWeights, validateLlama } from '../../../converter/llama/weights';
 import { dequantizeQ4, quantizeQ4 } from '../../../converter/quant/q4';
+import { roundThroughF16 } from '../../../src/core/half';
 import type { BundleManifest, WeightFormat } from '../../../src/core/manifest';
 import { argmax, convertFixture, DecoderRunner, DELTA, f32, klFromLogits, llmCases, maxAbsDiff, VICUNA } from './fixture';
 
@@ -65,7 +66,11 @@ describe('q4 decoder (MatMulNBits)', () => {
       delta = await openCheckpoint(DELTA);
       const config = await readLlamaConfig(VICUNA);
       const { hiddenSize: H, intermediateSize: I } = config;
-      const roundTrip = (w: Float32Array, n: number, k: number) => dequantizeQ4(quantizeQ4(w, n, k));
+      // The graph's scales are stored fp16 (widened by a Cast): dequantise with exactly those.
+      const roundTrip = (w: Float32Array, n: number, k: number) => {
+        const q = quantizeQ4(w, n, k);
+        return dequantizeQ4({ ...q, scales: roundThroughF16(q.scales) });
+      };
       class Dequantised extends LlamaWeights {
         override async attn(i: number, p: AttnProj): Promise<Float32Array> {
           return roundTrip(await super.attn(i, p), H, H);
