@@ -23,6 +23,7 @@ import { LlmEngine } from '../src/core/engine/llm-engine';
 import type { MediaEmbedding } from '../src/core/engine/types';
 import { ImageBindEngine } from '../src/core/encoders/imagebind-engine';
 import type { Modality } from '../src/core/manifest';
+import { decoderFile } from '../converter/bundle/plan';
 import { BUILTIN_DIR, buildBuiltin, buildBundle, NANO_DIR, nanoSource } from './build-builtin';
 import { preprocessFile } from './media-node';
 import { exitWithError, nodeOrt, nodeSessionOptions, openBundle } from './node-runtime';
@@ -97,11 +98,18 @@ async function main(): Promise<void> {
       limit: { type: 'string' },
       out: { type: 'string' },
       threads: { type: 'string' },
+      formats: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
+  if (values.formats) {
+    const r = await compareNanoFormats({ limit: values.limit ? Number(values.limit) : undefined, only: values.only?.split(','), threads: values.threads ? Number(values.threads) : undefined, log: (m) => void process.stderr.write(`[eval-nano] ${m}\n`) });
+    const pc = (k: number): string => `${((100 * k) / r.questions).toFixed(1)} %`;
+    process.stdout.write(`| format | questions | identical answers | first-token top-1 | mean KL | max KL | right (fp32) | right (format) |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n| ${r.format} | ${r.questions} | ${pc(r.identical)} | ${pc(r.top1)} | ${r.meanKl.toExponential(2)} | ${r.maxKl.toExponential(2)} | ${pc(r.right.fp32)} | ${pc(r.right.format)} |\n`);
+    return;
+  }
   if (values.help) {
-    process.stdout.write('npm run eval-nano [-- --only image,audio,image+audio] [--limit N items per modality] [--out FILE] [--threads N]\n');
+    process.stdout.write('npm run eval-nano [-- --only image,audio,image+audio] [--limit N items per modality] [--out FILE] [--threads N]\n       npm run eval-nano -- --formats [--limit N]   the shipped quantised formats (q4 decoder, q8 encoders) against fp32\n');
     return;
   }
   const report = await evaluateNano({
@@ -212,6 +220,102 @@ export async function evaluateNano(opts: EvalOptions = {}): Promise<EvalReport> 
     }
   }
   report.durationMs = Date.now() - t0;
+  return report;
+}
+
+/** One quantised format against fp32 on the same questions (greedy, Node, CPU EP). */
+export interface FormatReport {
+  format: string;
+  bundle: string;
+  questions: number;
+  /** Whole greedy answers identical to fp32's. */
+  identical: number;
+  /** First generated token (prefill top-1) equal to fp32's. */
+  top1: number;
+  /** KL(fp32 ‖ format) of the first token's distribution: mean and max over questions. */
+  meanKl: number;
+  maxKl: number;
+  right: { fp32: number; format: number };
+  differing: { id: string; question: string; fp32: string; format: string }[];
+}
+
+const NANO_Q4_DIR = join(ROOT, '.cache/bundles/nano-q4');
+
+function softmax(l: Float32Array): Float64Array {
+  let m = -Infinity;
+  for (const x of l) m = Math.max(m, x);
+  const p = new Float64Array(l.length);
+  let s = 0;
+  for (let i = 0; i < l.length; i++) s += p[i] = Math.exp(l[i]! - m);
+  for (let i = 0; i < l.length; i++) p[i]! /= s;
+  return p;
+}
+
+function klDivergence(p: Float64Array, q: Float64Array): number {
+  let kl = 0;
+  for (let i = 0; i < p.length; i++) if (p[i]! > 0) kl += p[i]! * Math.log(p[i]! / Math.max(q[i]!, 1e-30));
+  return kl;
+}
+
+const argmax = (l: Float32Array): number => l.reduce((b, x, i) => (x > l[b]! ? i : b), 0);
+
+/**
+ * The quality gate for the shipped quantised formats on a model with real margins: PandaGPT-nano
+ * converted as real models are (`--quant q4`: q4 decoder with fp16 scales and fp16-stored lm_head,
+ * q8 ImageBind encoders) against the fp32 built-in bundle, on the held-out test set.
+ */
+export async function compareNanoFormats(opts: EvalOptions & { imagebindQuant?: string } = {}): Promise<FormatReport> {
+  const log = opts.log ?? ((): void => {});
+  const items = (JSON.parse(readFileSync(join(TESTSET_DIR, 'testset.json'), 'utf8')) as { items: TestItem[] }).items;
+  const perMod = new Map<string, number>();
+  const chosen = items.filter((it) => {
+    const k = perMod.get(it.modality) ?? 0;
+    perMod.set(it.modality, k + 1);
+    return (!opts.only || opts.only.includes(it.modality)) && k < (opts.limit ?? Infinity);
+  });
+  await buildBuiltin({ log: () => {} });
+  // As `npm run convert` writes a real model by default, minus the fp32 copy for wasm.
+  const q4Decoder = { format: 'q4' as const, fileName: decoderFile('q4'), backends: ['webgpu' as const, 'cpu' as const] };
+  const encFormat = opts.imagebindQuant ?? 'auto';
+  const dir = encFormat === 'auto' ? NANO_Q4_DIR : `${NANO_Q4_DIR}-${encFormat.replace(/[^a-z0-9]+/gi, '_')}`;
+  await buildBundle({ ...nanoSource('pandagpt'), quant: 'q4', imagebindQuant: encFormat, decoders: [q4Decoder], name: `PandaGPT-nano (q4 decoder, ImageBind ${encFormat})` }, dir, { log: () => {} });
+  const sessionOptions = nodeSessionOptions('cpu', opts.threads);
+  const side = async (dir: string, variant: 'fp32' | 'q4') => {
+    const b = openBundle(dir);
+    const enc = await ImageBindEngine.load({ ort: nodeOrt, manifest: b.manifest, readFile: b.readFile, gunzip: async (gz) => gunzipSync(gz).toString('utf8'), backend: 'cpu', sessionOptions });
+    const llm = await LlmEngine.load({ ort: nodeOrt, manifest: b.manifest, readFile: b.readFile, loadPart: b.loadPart, backend: 'cpu', variant, sessionOptions });
+    return { b, enc, llm };
+  };
+  const ref = await side(BUILTIN_DIR, 'fp32');
+  const q = await side(dir, 'q4');
+  const report: FormatReport = { format: `q4 decoder + ${encFormat === 'auto' ? 'q8' : encFormat} encoders`, bundle: dir, questions: 0, identical: 0, top1: 0, meanKl: 0, maxKl: 0, right: { fp32: 0, format: 0 }, differing: [] };
+  const params = { ...ref.b.manifest.llm.generation, greedy: true, maxNewTokens: 48 };
+  for (const [i, item] of chosen.entries()) {
+    if (i % 20 === 0) log(`item ${i + 1}/${chosen.length}`);
+    const media = async (s: typeof ref): Promise<MediaEmbedding[]> =>
+      Promise.all(item.files.map(async (f) => ({ modality: fileModality(item, f), vector: await s.enc.embed(await preprocessFile(join(TESTSET_DIR, f), fileModality(item, f))) })));
+    const [mRef, mQ] = [await media(ref), await media(q)];
+    for (const qu of item.questions) {
+      let lRef = new Float32Array();
+      let lQ = new Float32Array();
+      const a = (await ref.llm.generate({ prompt: qu.question, history: [], media: mRef, params }, { onPrefillLogits: (l) => (lRef = l.slice()) })).text;
+      const b = (await q.llm.generate({ prompt: qu.question, history: [], media: mQ, params }, { onPrefillLogits: (l) => (lQ = l.slice()) })).text;
+      const kl = klDivergence(softmax(lRef), softmax(lQ));
+      report.questions++;
+      report.meanKl += kl;
+      report.maxKl = Math.max(report.maxKl, kl);
+      if (argmax(lRef) === argmax(lQ)) report.top1++;
+      if (a.trim() === b.trim()) report.identical++;
+      else if (report.differing.length < 20) report.differing.push({ id: item.id, question: qu.question, fp32: a, format: b });
+      if (namesAll(a, qu.key)) report.right.fp32++;
+      if (namesAll(b, qu.key)) report.right.format++;
+    }
+  }
+  report.meanKl /= Math.max(1, report.questions);
+  for (const s of [ref, q]) {
+    await s.enc.dispose();
+    await s.llm.dispose();
+  }
   return report;
 }
 

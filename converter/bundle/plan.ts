@@ -2,7 +2,7 @@
  * Which decoder variants a `--quant` choice writes, and for which backends (measured; see the
  * converter README section in the report and shared/spec/web-runtime.md):
  *
- * - q4 (MatMulNBits, fp32 activations, fp32 lm_head): smallest download; fast on WebGPU and the
+ * - q4 (MatMulNBits, fp32 activations, lm_head stored fp16 and widened): smallest download; fast on WebGPU and the
  *   native CPU EP. The wasm EP dequantises MatMulNBits on every call: one 7B-shaped layer (H 4096,
  *   I 11008), 1-token decode with 64 cached positions, took 4.5 s q4 vs 0.9 s fp32 on wasm (1 thread)
  *   but 73 ms q4 vs 188 ms fp32 on the CPU EP (min of 10, busy 2-core machine; /tmp bench in the

@@ -53,9 +53,20 @@ async function convertFromSource(src: TensorSource, heads: ImageBindHeads, audio
   const kinds = (opts.modalities ?? ENCODER_KINDS).filter((k) => w.has(`modality_heads.${TRUNK_OF[k]}.0.weight`) || w.has(`modality_heads.${TRUNK_OF[k]}.proj.0.weight`));
   const encoders: ImageBindSection['encoders'] = {};
   let outDim = 0;
-  for (const kind of kinds) {
+  // Video first: the image encoder reuses its graphs (see sharesVideo) when the formats allow.
+  const order = [...kinds].sort((a, b) => (a === 'video' ? -1 : b === 'video' ? 1 : 0));
+  for (const kind of order) {
+    const formats = formatsFor(kind, opts.quant);
+    const video = encoders.video;
+    const shared = kind === 'image' && video !== undefined && formats.every((f) => video.variants.some((v) => v.format === f));
     const variants: EncoderVariant[] = [];
-    for (const format of formatsFor(kind, opts.quant)) {
+    if (shared) {
+      // A still image is a 2-frame video of itself (PadIm2Video): the video graph with the frame
+      // repeated gives the image embedding, so the vision trunk (0.63 GB at q8 for ViT-H) is stored once.
+      opts.onProgress?.(`ImageBind image → the video graphs (${formats.join(', ')}), frames repeated`);
+      for (const f of formats) variants.push({ ...video.variants.find((v) => v.format === f)! });
+    }
+    for (const format of shared ? [] : formats) {
       const file = `imagebind-${kind}-${format}.onnx`;
       opts.onProgress?.(`ImageBind ${kind} (${format}) → ${file}`);
       const sink = new FileExternalDataSink(opts.outDir, file);
@@ -70,12 +81,12 @@ async function convertFromSource(src: TensorSource, heads: ImageBindHeads, audio
       outDim = built.outDim;
       variants.push({ file, externalData: built.graph.externalLocations, format, backends: FORMAT_BACKENDS[format], maxTensorBytes: built.graph.largestInitializerBytes });
     }
-    const io = ENCODER_INPUTS[kind];
+    const io = shared ? ENCODER_INPUTS.video : ENCODER_INPUTS[kind];
     const part: EncoderPart = {
       modality: kind,
       variants,
-      input: { name: io.name, shape: io.shape, dtype: io.dtype },
-      output: { name: ENCODER_OUTPUT, dim: outDim },
+      input: { name: io.name, shape: io.shape, dtype: io.dtype, ...(shared ? { repeatTime: 2 } : {}) },
+      output: { name: ENCODER_OUTPUT, dim: shared ? video!.output.dim : outDim },
       postprocess: await postprocessFor(kind, w),
     };
     encoders[kind] = part;

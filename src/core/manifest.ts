@@ -130,7 +130,13 @@ export interface EncoderVariant extends OnnxPart {
 export interface EncoderPart {
   modality: Modality | 'text';
   variants: EncoderVariant[];
-  input: { name: string; shape: (number | string)[]; dtype: DType };
+  /**
+   * The graph's input. With `repeatTime` T the graph takes (N, C, T, H, W) while the modality's
+   * preprocessing gives (N, C, H, W): each item is repeated T times along time. Images use the
+   * video graph this way (ImageBind's PadIm2Video repeats a still image to T = 2), so the ViT-H
+   * vision trunk is stored once for both.
+   */
+  input: { name: string; shape: (number | string)[]; dtype: DType; repeatTime?: number };
   /** Output before the postprocessor: (N, outDim) raw head output. */
   output: { name: string; dim: number };
   /**
@@ -226,6 +232,10 @@ export function parseManifest(text: string | unknown): BundleManifest {
   }
   for (const p of referencedFiles(m)) if (!(p in m.files)) fail(`"${p}" is used by a part but not listed in "files"`);
   if (!Array.isArray(m.llm.decoders) || m.llm.decoders.length === 0) fail('no decoder variant');
+  for (const e of Object.values(m.imagebind?.encoders ?? {})) {
+    const t = e?.input.repeatTime;
+    if (t !== undefined && !(Number.isInteger(t) && t >= 1 && e!.input.shape.length === 5 && e!.input.shape[2] === t)) fail(`"repeatTime" of the ${e!.modality} encoder must be the time size of a (N, C, T, H, W) input`);
+  }
   const parts: OnnxPart[] = [...m.llm.decoders, ...Object.values(m.imagebind?.encoders ?? {}).flatMap((e) => e?.variants ?? [])];
   for (const v of parts) if (v.maxTensorBytes !== undefined && !(Number.isInteger(v.maxTensorBytes) && v.maxTensorBytes >= 0)) fail(`"maxTensorBytes" of ${v.file} must be a byte count`);
   const labels: unknown = m.imagebind?.labels;

@@ -4,6 +4,8 @@
  *   fp32 / fp16:  x (…, K) ──MatMul── Wᵀ (K, N) ──► y (…, N)
  *   fp16 weight in an fp32 graph: Wᵀ stored fp16 ──Cast(fp32)──► MatMul (used for lm_head)
  *   q4:           x (…, K) ──MatMulNBits(B [N, K/32, 16] uint8, scales [N·K/32]) ──► y (…, N)
+ *                 scales are stored fp16 and widened by a Cast in an fp32 graph (folded into an fp32
+ *                 initializer when the session is created): 2 bytes per 32 weights instead of 4.
  *
  * A weight too big for one GPU buffer is split into row chunks W[n0:n1] (several MatMuls) and the
  * outputs are joined with Concat on the last axis.
@@ -45,11 +47,11 @@ export function linearRowChunks(format: WeightFormat, n: number, k: number, maxI
   return chunks;
 }
 
-/** The initializer data of rows [n0, n1) of (N, K) `w`: q4 → [B, scales], fp32 → [Wᵀ], fp16 → [Wᵀ as fp16]. */
-export function linearChunkData(w: Float32Array, k: number, n0: number, n1: number, format: WeightFormat, act: BuildCtx['act']): ArrayBufferView[] {
+/** The initializer data of rows [n0, n1) of (N, K) `w`: q4 → [B, fp16 scales], fp32 → [Wᵀ], fp16 → [Wᵀ as fp16]. */
+export function linearChunkData(w: Float32Array, k: number, n0: number, n1: number, format: WeightFormat, _act: BuildCtx['act']): ArrayBufferView[] {
   if (format === 'q4') {
     const q = quantizeQ4(w.subarray(n0 * k, n1 * k), n1 - n0, k);
-    return [q.packed, act === 'float16' ? toF16(q.scales) : q.scales];
+    return [q.packed, toF16(q.scales)];
   }
   const t = transposeRows(w, k, n0, n1);
   return [format === 'fp16' ? toF16(t) : t];
@@ -98,7 +100,8 @@ export function makeLinear(ctx: BuildCtx, x: string, w: Float32Array | PooledWei
     if (ctx.format === 'q4') {
       const blocks = Math.ceil(k / Q4_BLOCK);
       const b = g.initializer(`${name}.q4${suffix}`, 'uint8', [rows, blocks, Q4_BLOCK / 2], d[0]!);
-      const s = g.initializer(`${name}.scales${suffix}`, ctx.act, [rows * blocks], d[1]!);
+      const s16 = g.initializer(`${name}.scales${suffix}`, 'float16', [rows * blocks], d[1]!);
+      const s = ctx.act === 'float32' ? g.op1('Cast', [s16], { attrs: { to: 1 }, name: `CastScales${suffix}` }) : s16;
       return g.op1('MatMulNBits', [x, b, s], {
         domain: 'com.microsoft',
         name: `MatMulNBits${suffix}`,

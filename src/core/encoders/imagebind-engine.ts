@@ -35,7 +35,8 @@ async function gunzipText(bytes: Uint8Array): Promise<string> {
 }
 
 export class ImageBindEngine {
-  private readonly sessions = new Map<EncoderKind, Promise<OrtSession>>();
+  /** By graph file: encoders that share a graph (image and video) share its session. */
+  private readonly sessions = new Map<string, Promise<OrtSession>>();
   private tokenizer?: Promise<ClipTokenizer>;
   private readonly textCache = new Map<string, Float32Array>();
   private labelsLoaded?: Promise<void>;
@@ -70,13 +71,13 @@ export class ImageBindEngine {
 
   private session(kind: EncoderKind): Promise<OrtSession> {
     if (this.disposed) throw new PandaError('MODEL_NOT_LOADED', 'The media encoder was unloaded.');
-    let s = this.sessions.get(kind);
+    const variant = pickVariant(this.part(kind).variants, this.o.backend, this.o.format);
+    let s = this.sessions.get(variant.file);
     if (!s) {
-      const variant = pickVariant(this.part(kind).variants, this.o.backend, this.o.format);
       s = bytesPartLoader(this.o.ort, this.o.readFile)(variant, this.o.sessionOptions ?? {});
       // A failed load must not stick: the next call retries.
-      s.catch(() => this.sessions.delete(kind));
-      this.sessions.set(kind, s);
+      s.catch(() => this.sessions.delete(variant.file));
+      this.sessions.set(variant.file, s);
     }
     return s;
   }
@@ -98,7 +99,10 @@ export class ImageBindEngine {
   /** The postprocessed vector PandaGPT feeds llama_proj (outDim). Clips are rows of `input`. */
   async embed(input: PreprocessedInput): Promise<Float32Array> {
     const part = this.part(input.modality);
-    const tail = part.input.shape.slice(1) as number[];
+    const graphTail = part.input.shape.slice(1) as number[];
+    const T = part.input.repeatTime;
+    // A graph with a repeated time axis takes (C, T, H, W) per item; the item itself is (C, H, W).
+    const tail = T ? [graphTail[0]!, graphTail[2]!, graphTail[3]!] : graphTail;
     const rows = input.dims[0] ?? 0;
     const okShape = input.dims.length === tail.length + 1 && tail.every((d, i) => input.dims[i + 1] === d) && rows > 0;
     if (!okShape || input.data.length !== rows * tail.reduce((a, b) => a * b, 1)) {
@@ -107,7 +111,8 @@ export class ImageBindEngine {
     if (rows > 1 && !part.postprocess.clipMean) {
       throw new PandaError('MEDIA_BAD_SHAPE', `The ${input.modality} encoder takes one item at a time; got ${rows}.`, { dims: input.dims });
     }
-    const raw = await this.run(input.modality, input.data, rows);
+    const data = T ? repeatTime(input.data as Float32Array, rows * tail[0]!, T, tail[1]! * tail[2]!) : input.data;
+    const raw = await this.run(input.modality, data, rows);
     return postprocess(raw, rows, part.output.dim, part.postprocess);
   }
 
@@ -184,4 +189,14 @@ export class ImageBindEngine {
       await session?.release();
     }
   }
+}
+
+/** (planes, HW) → (planes, T, HW): every plane repeated T times (ImageBind's PadIm2Video). */
+export function repeatTime(data: Float32Array, planes: number, T: number, hw: number): Float32Array {
+  const out = new Float32Array(planes * T * hw);
+  for (let p = 0; p < planes; p++) {
+    const src = data.subarray(p * hw, (p + 1) * hw);
+    for (let t = 0; t < T; t++) out.set(src, (p * T + t) * hw);
+  }
+  return out;
 }

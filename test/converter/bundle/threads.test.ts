@@ -49,7 +49,7 @@ describe('conversion with worker threads', () => {
     const two = await cli([...args, '--out', join(root, 't2'), '--threads', '2']);
     expect(two.code, two.err).toBe(0);
     expect(two.err).toMatch(/2 worker threads busy/);
-    expect(readdirSync(join(root, 't2'))).toEqual(expect.arrayContaining(['decoder-q4.onnx.data', 'decoder-fp32.onnx.data', 'imagebind-image-q8.onnx.data', 'imagebind-text-q4.onnx.data']));
+    expect(readdirSync(join(root, 't2'))).toEqual(expect.arrayContaining(['decoder-q4.onnx.data', 'decoder-fp32.onnx.data', 'imagebind-video-q8.onnx.data', 'imagebind-text-q4.onnx.data']));
     expectSameFiles(join(root, 't1'), join(root, 't2'));
     expectHonestManifest(join(root, 't2'));
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convertImageBind, BPE_FILE } from '../../../converter/imagebind/convert';
+import { repeatTime } from '../../../src/core/encoders/imagebind-engine';
 import type { ImageBindSection } from '../../../src/core/manifest';
 import { readNpy } from '../../helpers/npy';
 import { CHECKPOINT, CONFIG, MEDIA, expectedHeadRows, inputRows, maxAbsDiff, FIXTURE, f32 } from './fixture';
@@ -16,21 +17,31 @@ beforeAll(async () => {
   ({ section } = await convertImageBind({ checkpoint: CHECKPOINT, config: CONFIG, outDir: dir, quant: 'fp32' }));
 });
 
-async function runHead(kind: keyof ImageBindSection['encoders'], data: Float32Array | BigInt64Array, dims: number[]): Promise<Float32Array> {
-  const part = section.encoders[kind]!;
-  const session = await ort.InferenceSession.create(join(dir, part.variants[0]!.file));
+async function runHead(kind: keyof ImageBindSection['encoders'], data: Float32Array | BigInt64Array, dims: number[], sec = section, at = dir): Promise<Float32Array> {
+  const part = sec.encoders[kind]!;
+  const session = await ort.InferenceSession.create(join(at, part.variants[0]!.file));
+  // A part on a shared graph with a repeated time axis (images on the video graph): (N,C,H,W) → (N,C,T,H,W).
+  const T = part.input.repeatTime;
+  if (T) {
+    data = repeatTime(data as Float32Array, dims[0]! * dims[1]!, T, dims[2]! * dims[3]!);
+    dims = [dims[0]!, dims[1]!, T, dims[2]!, dims[3]!];
+  }
   const out = await session.run({ [part.input.name]: new ort.Tensor(part.input.dtype === 'int64' ? 'int64' : 'float32', data, dims) });
   await session.release();
   return out[part.output.name]!.data as Float32Array;
 }
 
 describe('ImageBind fp32 graphs vs the reference head outputs', () => {
-  it('writes one fp32 graph per encoder with the manifest section the engine reads', () => {
+  it('writes one fp32 graph per encoder (images on the video graph) with the manifest section the engine reads', () => {
     expect(Object.keys(section.encoders).sort()).toEqual(['audio', 'depth', 'image', 'imu', 'text', 'thermal', 'video']);
     expect(section.outDim).toBe(64);
     expect(section.textBpe).toBe(BPE_FILE);
+    // The vision trunk is stored once: the image part uses the video graph with its frame repeated.
+    expect(section.encoders.image!.variants).toEqual(section.encoders.video!.variants);
+    expect(section.encoders.image!.input).toEqual({ ...section.encoders.video!.input, repeatTime: 2 });
+    expect(existsSync(join(dir, 'imagebind-image-fp32.onnx'))).toBe(false);
     for (const [kind, part] of Object.entries(section.encoders)) {
-      expect(part!.variants.map((v) => v.file)).toEqual([`imagebind-${kind}-fp32.onnx`]);
+      expect(part!.variants.map((v) => v.file)).toEqual([`imagebind-${kind === 'image' ? 'video' : kind}-fp32.onnx`]);
       for (const v of part!.variants) for (const f of [v.file, ...v.externalData]) expect(existsSync(join(dir, f))).toBe(true);
     }
     // spec §2.4 + fixture conventions: audio without ×20, thermal ×10, depth/IMU ×5, text min(e^4.75, 100).
@@ -73,13 +84,14 @@ describe('ImageBind fp32 graphs vs the reference head outputs', () => {
     expect(maxAbsDiff(a, withEot)).toBeGreaterThan(1e-3);
   });
 
-  it('image graph (folded Conv3d) = video graph on the image repeated to 2 frames (PadIm2Video)', async () => {
+  it('without video, the image graph is its own (folded Conv3d) and equals the shared video graph', async () => {
+    const own = mkdtempSync(join(tmpdir(), 'imagebind-image-only-'));
+    const { section: imageOnly } = await convertImageBind({ checkpoint: CHECKPOINT, config: CONFIG, outDir: own, quant: 'fp32', modalities: ['image'] });
+    expect(imageOnly.encoders.image!.variants.map((v) => v.file)).toEqual(['imagebind-image-fp32.onnx']);
+    expect(imageOnly.encoders.image!.input).toEqual({ name: 'image', shape: ['N', 3, 224, 224], dtype: 'float32' });
     const x = inputRows(MEDIA.find((m) => m.kind === 'image')!);
-    const plane = 224 * 224;
-    const twice = new Float32Array(2 * x.data.length);
-    for (let c = 0; c < 3; c++) for (let t = 0; t < 2; t++) twice.set(x.data.subarray(c * plane, (c + 1) * plane), (c * 2 + t) * plane);
-    const a = await runHead('image', x.data, [1, 3, 224, 224]);
-    const b = await runHead('video', twice, [1, 3, 2, 224, 224]);
+    const a = await runHead('image', x.data, [1, 3, 224, 224], imageOnly, own);
+    const b = await runHead('image', x.data, [1, 3, 224, 224]);
     expect(maxAbsDiff(a, b)).toBeLessThanOrEqual(1e-5);
   });
 

@@ -47,10 +47,11 @@ describe('decoder graph structure', () => {
     expect(q4.manifest.llm.io).toEqual(DECODER_IO);
   });
 
-  it('keeps lm_head unquantised in the q4 decoder', () => {
+  it('keeps lm_head unquantised in the q4 decoder: stored fp16 (the checkpoint’s own values), widened in the graph', () => {
     const d = q4.manifest.llm.decoders.find((x) => x.format === 'q4')!;
     const m = inspectModel(readFileSync(join(q4.dir, d.file)));
-    expect(m.nodes.filter((n) => n.name.startsWith('/lm_head/')).map((n) => n.op)).toEqual(['MatMul']);
+    expect(m.nodes.filter((n) => n.name.startsWith('/lm_head/')).map((n) => n.op)).toEqual(['Cast', 'MatMul']);
+    expect(m.initializers.find((i) => i.name.includes('lm_head'))!.byteLength).toBe(32001 * 64 * 2);
     expect(m.nodes.filter((n) => n.op === 'MatMulNBits')).toHaveLength(2 * 7);
   });
 

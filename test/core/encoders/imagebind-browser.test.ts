@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from '@playwright/test';
 import * as ortNode from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertImageBind } from '../../../converter/imagebind/convert';
+import { repeatTime } from '../../../src/core/encoders/imagebind-engine';
 import { DEFAULT_FORMAT } from '../../../converter/imagebind/formats';
 import type { ImageBindSection } from '../../../src/core/manifest';
 import { readNpy } from '../../helpers/npy';
@@ -33,7 +34,10 @@ beforeAll(async () => {
   for (const item of MEDIA) {
     if (inputs.has(item.kind)) continue;
     const x = inputRows(item);
-    inputs.set(item.kind, { dims: x.dims, dtype: 'float32', data: x.data });
+    // Images run on the video graph with their frame repeated (the part's repeatTime).
+    const T = section.encoders[item.kind]?.input.repeatTime;
+    const d = x.dims;
+    inputs.set(item.kind, T ? { dims: [d[0]!, d[1]!, T, d[2]!, d[3]!], dtype: 'float32', data: repeatTime(x.data, d[0]! * d[1]!, T, d[2]! * d[3]!) } : { dims: x.dims, dtype: 'float32', data: x.data });
   }
   const ids = readNpy(join(FIXTURE, 'reference/text/tokens.npy'));
   inputs.set('text', { dims: ids.shape, dtype: 'int64', data: ids.data as BigInt64Array });
