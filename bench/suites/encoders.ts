@@ -8,6 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ImageBindEngine } from '../../src/core/encoders/imagebind-engine';
+import { cosine } from '../../src/core/vector';
 import type { PreprocessedInput } from '../../src/core/encoders/types';
 import { type BundleManifest, type ImageBindSection, type Modality, parseManifest, pickVariant } from '../../src/core/manifest';
 import { nodeOrt, nodeSessionOptions } from '../../cli/node-runtime';
@@ -30,17 +31,6 @@ const TEXTS = ['a dog barking in the park'];
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let d = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    d += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return d / Math.sqrt(na * nb);
-}
 
 interface Target {
   label: string;

@@ -13,18 +13,7 @@ export function nodeVector(modality: string, file: string, bundle = BUILTIN_BUND
   return (JSON.parse(out.slice(out.indexOf('{'))) as { vector: number[] }).vector;
 }
 
-export function cosine(a: number[], b: number[]): number {
-  if (a.length !== b.length) throw new Error(`vector lengths differ: ${a.length} vs ${b.length}`);
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
+export { cosine } from '../../src/core/vector';
 
 /** Runs ffmpeg once per output (kept across runs under MEDIA_DIR; written whole or not at all). */
 export function ffmpegMedia(name: string, args: string[]): string {

@@ -43,17 +43,7 @@ export function expectedHeadRows(item: MediaItem): Float32Array {
   return item.kind === 'video' ? h.data.slice(dim, 2 * dim) : h.data;
 }
 
-export function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
+export { cosine } from '../../../src/core/vector';
 
 export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   if (a.length !== b.length) return Infinity;
