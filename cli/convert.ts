@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { convertPandaGpt } from '../converter/bundle/convert';
 import { isPandaError, PandaError } from '../src/core/errors';
-import type { WeightFormat } from '../src/core/manifest';
+import { downloadedFiles, type WeightFormat } from '../src/core/manifest';
 
 export const HELP = `Convert Vicuna v0 + a PandaGPT delta into a browser bundle.
 
@@ -128,7 +128,7 @@ export async function runConvert(argv: string[], io: CliIo = { stderr: (l) => pr
     const wall = (Date.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const cpuS = (cpu.user + cpu.system) / 1e6;
-    io.stderr(`[convert] done in ${wall.toFixed(1)} s (CPU ${cpuS.toFixed(1)} s = ${((100 * cpuS) / wall).toFixed(0)} %, ${threads} thread${threads > 1 ? 's' : ''}): ${Object.keys(m.files).length} files, ${(bytes / 1e6).toFixed(1)} MB`);
+    io.stderr(`[convert] done in ${wall.toFixed(1)} s (CPU ${cpuS.toFixed(1)} s = ${((100 * cpuS) / wall).toFixed(0)} %, ${threads} thread${threads > 1 ? 's' : ''}): ${Object.keys(m.files).length} files, ${(bytes / 1e6).toFixed(1)} MB (the page downloads ${(downloadedFiles(m).reduce((s, [, f]) => s + f.size, 0) / 1e6).toFixed(1)} MB)`);
     return 0;
   } catch (e) {
     io.stderr(isPandaError(e) ? `error [${e.code}]: ${e.message}` : `error: ${(e as Error)?.stack ?? String(e)}`);

@@ -157,7 +157,14 @@ async function convertBundle(o: ConvertOptions, pool?: ConverterPool): Promise<B
         },
         ...(imagebind ? { imagebind } : {}),
       };
-      const full = await w.commit(manifest, log);
+      // With its labels' embeddings shipped, the page never runs the text encoder: it stays in the
+      // bundle (Node's --tags uses it) but the page does not download it (0.36 GB for ImageBind-Huge).
+      const optional = new Set<string>();
+      if (imagebind?.labelEmbeddings && imagebind.encoders.text) {
+        for (const v of imagebind.encoders.text.variants) for (const f of [v.file, ...v.externalData]) optional.add(f);
+        if (imagebind.textBpe) optional.add(imagebind.textBpe);
+      }
+      const full = await w.commit(manifest, log, optional);
       log(`wrote ${o.outDir}`);
       return full;
     } catch (e) {

@@ -95,7 +95,8 @@ export class BundleWriter {
    * is read back, on the pool's workers when there are some), writes manifest.json, then swaps the
    * folder in.
    */
-  async commit(manifest: Omit<BundleManifest, 'files'>, onProgress?: (msg: string) => void): Promise<BundleManifest> {
+  /** `optional`: files the page need not download (see BundleFile.optional). */
+  async commit(manifest: Omit<BundleManifest, 'files'>, onProgress?: (msg: string) => void, optional: ReadonlySet<string> = new Set()): Promise<BundleManifest> {
     await Promise.all(this.later);
     const pool = currentRuntime().pool;
     const rels = (await listFiles(this.dir)).filter((rel) => rel !== MANIFEST_FILE);
@@ -112,7 +113,7 @@ export class BundleWriter {
     if (pool) hashed.push(...(await Promise.all(rels.map(hashOf))));
     else for (const rel of rels) hashed.push(await hashOf(rel));
     const files: Record<string, BundleFile> = {};
-    rels.forEach((rel, i) => (files[rel] = { size: hashed[i]!.size, sha256: hashed[i]!.sha256 }));
+    rels.forEach((rel, i) => (files[rel] = { size: hashed[i]!.size, sha256: hashed[i]!.sha256, ...(optional.has(rel) ? { optional: true } : {}) }));
     const full = { ...manifest, files } as BundleManifest;
     await writeFile(this.path(MANIFEST_FILE), JSON.stringify(full, null, 2) + '\n');
     let old: string | undefined;

@@ -16,6 +16,11 @@ export type DType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8';
 export interface BundleFile {
   size: number;
   sha256: string;
+  /**
+   * Not downloaded by the page with the rest: nothing it runs needs the file (the ImageBind text
+   * encoder when the bundle ships its labels' embeddings). Node reads it from the folder as usual.
+   */
+  optional?: boolean;
 }
 
 /** A raw little-endian tensor stored as its own file (embedding table, llama_proj, ...). */
@@ -229,6 +234,7 @@ export function parseManifest(text: string | unknown): BundleManifest {
   for (const [path, f] of Object.entries(m.files)) {
     if (!isObj(f) || typeof f.size !== 'number' || typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) fail(`file entry "${path}" needs a size and a sha256`);
     if (path.includes('..') || path.startsWith('/')) fail(`file path "${path}" must stay inside the bundle`);
+    if (f.optional !== undefined && typeof f.optional !== 'boolean') fail(`file entry "${path}": "optional" must be true or false`);
   }
   for (const p of referencedFiles(m)) if (!(p in m.files)) fail(`"${p}" is used by a part but not listed in "files"`);
   if (!Array.isArray(m.llm.decoders) || m.llm.decoders.length === 0) fail('no decoder variant');
@@ -289,4 +295,9 @@ export function pickVariant<V extends { backends: Backend[] }>(variants: V[], ba
   const chosen = best ?? variants[0];
   if (!chosen) throw new PandaError('MANIFEST_INVALID', 'The bundle lists no variant for this part.');
   return chosen;
+}
+
+/** The files the page downloads and keeps (every file but the optional ones). */
+export function downloadedFiles(m: BundleManifest): [string, BundleFile][] {
+  return Object.entries(m.files).filter(([, f]) => !f.optional);
 }

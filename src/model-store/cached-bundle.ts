@@ -12,6 +12,7 @@ export function openCachedBundle(db: ModelDb, id: string, manifest: BundleManife
   async function chunks(path: string): Promise<Blob[]> {
     const f = manifest.files[path];
     if (!f) throw missing(id, path, 'the manifest does not list it');
+    if (f.optional) throw new PandaError('BUNDLE_FILE_MISSING', `${path} is an optional part of this bundle that the page does not download (only Node tools use it).`, { id, path });
     const rec = await db.getFile(f.sha256);
     if (!rec?.complete) throw missing(id, path, 'it was removed or evicted by the browser');
     const out: Blob[] = [];

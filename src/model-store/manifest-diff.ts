@@ -1,5 +1,5 @@
 /** Compare two manifests by file content, to tell the user what a server-side update changes. Pure. */
-import type { BundleManifest } from '../core/manifest';
+import { downloadedFiles, type BundleManifest } from '../core/manifest';
 
 export interface ManifestDiff {
   added: string[];
@@ -28,6 +28,7 @@ export function diffManifests(oldM: BundleManifest | null, newM: BundleManifest)
 }
 
 /** The set of content hashes a manifest needs (used to drop chunks nothing refers to). */
+/** Hashes of the files the page downloads (optional ones are neither fetched nor kept). */
 export function manifestHashes(m: BundleManifest): Set<string> {
-  return new Set(Object.values(m.files).map((f) => f.sha256));
+  return new Set(downloadedFiles(m).map(([, f]) => f.sha256));
 }

@@ -1,5 +1,5 @@
 /** What to do for each file of a bundle, given what IndexedDB already holds. Pure. */
-import type { BundleManifest } from '../core/manifest';
+import { downloadedFiles, type BundleManifest } from '../core/manifest';
 import type { Sha256State } from './hash-state';
 
 /** Stored per file content (keyed by sha256): how far its download got. */
@@ -40,7 +40,7 @@ export function planFile(size: number, sha256: string, rec: FileRecord | undefin
 
 export function planBundle(m: BundleManifest, records: Map<string, FileRecord>, chunkSize: number): PlanJob[] {
   const jobs = new Map<string, PlanJob>();
-  for (const [path, f] of Object.entries(m.files)) {
+  for (const [path, f] of downloadedFiles(m)) {
     const j = jobs.get(f.sha256);
     if (j) {
       j.paths.push(path);

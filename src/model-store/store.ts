@@ -1,6 +1,6 @@
 /** `createModelStore()`: the IndexedDB-backed ModelStore (see types.ts for the contract). */
 import { PandaError, throwIfAborted } from '../core/errors';
-import { parseManifest, type BundleManifest } from '../core/manifest';
+import { downloadedFiles, parseManifest, type BundleManifest } from '../core/manifest';
 import { openCachedBundle } from './cached-bundle';
 import { DEFAULT_CHUNK_SIZE, checkChunkSize } from './chunking';
 import { fetchFile } from './fetch-file';
@@ -134,7 +134,7 @@ export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
       createdAt: now0,
       lastUsed: now0,
     };
-    const total = Object.values(manifest.files).reduce((s, f) => s + f.size, 0);
+    const total = downloadedFiles(manifest).reduce((s, [, f]) => s + f.size, 0);
 
     // Unchanged and complete: no model file request at all.
     if (rec.manifestText === text && (await isComplete(manifest))) {
@@ -266,10 +266,10 @@ export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
     const text = r?.manifestText ?? r?.pendingManifestText;
     if (!r || !text) throw new PandaError('BUNDLE_FILE_MISSING', `Nothing is cached for "${id}".`, { id });
     const m = parseManifest(text);
-    const total = Object.values(m.files).reduce((s, f) => s + f.size, 0);
+    const total = downloadedFiles(m).reduce((s, [, f]) => s + f.size, 0);
     let done = 0;
     let ok = true;
-    for (const f of new Map(Object.values(m.files).map((f) => [f.sha256, f])).values()) {
+    for (const f of new Map(downloadedFiles(m).map(([, f]) => [f.sha256, f])).values()) {
       throwIfAborted(vo.signal);
       const fr = await db.getFile(f.sha256);
       if (!fr?.complete) {

@@ -40,4 +40,11 @@ describe('resume planning', () => {
     expect(jobs.map(storedBytes)).toEqual([768, 0, 50]);
     expect(missingBytes(jobs)).toBe(1000 - 768 + 300);
   });
+
+  it('leaves optional files out (the text encoder when label embeddings are shipped)', () => {
+    const m = { files: { 'a.onnx': { size: 1000, sha256: H('a') }, 'text.onnx': { size: 5000, sha256: H('t'), optional: true } } } as unknown as BundleManifest;
+    const jobs = planBundle(m, new Map(), 256);
+    expect(jobs.map((j) => j.paths)).toEqual([['a.onnx']]);
+    expect(missingBytes(jobs)).toBe(1000);
+  });
 });

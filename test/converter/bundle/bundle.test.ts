@@ -8,7 +8,7 @@ import { BUILTIN_NOTICE, buildBuiltin } from '../../../cli/build-builtin';
 import { bundleNeeds } from '../../../src/app/workers/backend';
 import { openCheckpoint } from '../../../converter/checkpoint';
 import { f16BitsToF32 } from '../../../converter/quant/fp16';
-import { type BundleManifest, PANDAGPT_GENERATION, PANDAGPT_PROMPT, PANDAGPT_STOP, parseManifest, referencedFiles } from '../../../src/core/manifest';
+import { type BundleManifest, downloadedFiles, PANDAGPT_GENERATION, PANDAGPT_PROMPT, PANDAGPT_STOP, parseManifest, referencedFiles } from '../../../src/core/manifest';
 import { convertFixture, DELTA, VICUNA } from '../llama/fixture';
 
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -89,6 +89,10 @@ describe('build:model (built-in PandaGPT-nano bundle)', () => {
     // the issue's budget for a model that ships in public/: about 30 MB
     const bytes = Object.values(m.files).reduce((s, f) => s + f.size, 0);
     expect(bytes).toBeLessThanOrEqual(30e6);
+    // It ships its labels' embeddings, so the page does not download the text encoder (Node keeps it).
+    const text = m.imagebind!.encoders.text!.variants.flatMap((v) => [v.file, ...v.externalData]);
+    expect(Object.entries(m.files).filter(([, f]) => f.optional).map(([p]) => p).sort()).toEqual([...text, m.imagebind!.textBpe!].sort());
+    expect(downloadedFiles(m).some(([p]) => p.includes('text'))).toBe(false);
     // every part says its largest weight (checked against a GPU's buffer limits before download)
     const parts = [...m.llm.decoders, ...Object.values(m.imagebind!.encoders).flatMap((e) => e!.variants)];
     for (const p of parts) expect(p.maxTensorBytes, p.file).toBeGreaterThan(0);
