@@ -31,6 +31,8 @@ Options:
   --imagebind-quant Q     ImageBind formats: fp32 | auto (default) | all | imagebind-{fp32,q8,q4},...
   --name NAME             bundle name shown in the app
   --notice TEXT           notice shown in the app (e.g. licence or "random weights")
+  --embed-tokens q8       token embeddings as int8 rows + a scale each (half the bytes of fp16;
+                          not bit-exact; default: the checkpoint's fp16 values)
   --labels FILE.json      zero-shot labels the model knows (a JSON array of strings) for the
                           app's tags; without it the app uses a generic everyday list
   --threads N             worker threads for quantisation, LoRA merge, fp16 and hashing
@@ -83,6 +85,7 @@ export async function runConvert(argv: string[], io: CliIo = { stderr: (l) => pr
           name: { type: 'string' },
           notice: { type: 'string' },
           labels: { type: 'string' },
+          'embed-tokens': { type: 'string' },
           threads: { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
@@ -104,6 +107,8 @@ export async function runConvert(argv: string[], io: CliIo = { stderr: (l) => pr
       if (!Number.isFinite(loraAlpha) || loraAlpha <= 0) usage(`--lora-alpha must be a positive number (got ${a['lora-alpha']}).`);
     }
     const labels = a.labels === undefined ? undefined : readLabels(a.labels);
+    const embedTokens = a['embed-tokens'];
+    if (embedTokens !== undefined && embedTokens !== 'q8' && embedTokens !== 'auto') usage(`--embed-tokens must be q8 or auto (got ${embedTokens}).`);
     const threads = a.threads === undefined ? availableParallelism() : Number(a.threads);
     if (!Number.isInteger(threads) || threads < 1) usage(`--threads must be a positive integer (got ${a.threads}).`);
     const t0 = Date.now();
@@ -120,6 +125,7 @@ export async function runConvert(argv: string[], io: CliIo = { stderr: (l) => pr
       name: a.name,
       notice: a.notice,
       labels,
+      embedTokens: embedTokens as 'auto' | 'q8' | undefined,
       threads,
       onProgress: (msg) => io.stderr(`[convert] ${msg}`),
     });

@@ -16,8 +16,31 @@ export async function writeRawTensor(w: BundleWriter, file: string, data: Float3
   if (endianness() !== 'LE') throw new Error('raw tensor files are little-endian; converting on a big-endian machine is not supported');
   const count = shape.reduce((a, b) => a * b, 1);
   if (count !== data.length) throw new Error(`${file}: ${data.length} values for shape [${shape}]`);
+  if (dtype === 'int8') {
+    const [rows, cols] = shape as [number, number];
+    const q = quantizeRowsQ8(data, rows, cols);
+    const scalesFile = file.replace(/\.bin$/, '') + '.scales.f32.bin';
+    await w.writeFile(file, new Uint8Array(q.values.buffer, q.values.byteOffset, q.values.byteLength));
+    await w.writeFile(scalesFile, bytesOf(q.scales));
+    return { file, dtype, shape, rowScales: { file: scalesFile, dtype: 'float32', shape: [rows] } };
+  }
   await w.writeFile(file, bytesOf(dtype === 'float16' ? toF16(data) : data));
   return { file, dtype, shape };
+}
+
+/** Symmetric per-row int8: scale = max|row| / 127, q = round(x / scale). */
+export function quantizeRowsQ8(data: Float32Array, rows: number, cols: number): { values: Int8Array; scales: Float32Array } {
+  const values = new Int8Array(rows * cols);
+  const scales = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let m = 0;
+    for (let j = 0; j < cols; j++) m = Math.max(m, Math.abs(data[r * cols + j]!));
+    const s = m > 0 ? m / 127 : 1;
+    scales[r] = s;
+    const inv = 1 / Math.fround(s);
+    for (let j = 0; j < cols; j++) values[r * cols + j] = Math.max(-127, Math.min(127, Math.round(data[r * cols + j]! * inv)));
+  }
+  return { values, scales };
 }
 
 /**

@@ -26,10 +26,13 @@ export interface BundleFile {
 /** A raw little-endian tensor stored as its own file (embedding table, llama_proj, ...). */
 export interface RawTensorRef {
   file: string;
-  dtype: 'float32' | 'float16';
+  /** int8: symmetric per-row quantisation, value = q × rowScales[row] (token embeddings of q4 bundles). */
+  dtype: 'float32' | 'float16' | 'int8';
   shape: number[];
   /** Byte offset in the file (default 0). */
   offset?: number;
+  /** int8 only: one float32 scale per row. */
+  rowScales?: RawTensorRef;
 }
 
 /** One ONNX graph with its external data files (in the order ORT should see them). */
@@ -244,6 +247,8 @@ export function parseManifest(text: string | unknown): BundleManifest {
   }
   const parts: OnnxPart[] = [...m.llm.decoders, ...Object.values(m.imagebind?.encoders ?? {}).flatMap((e) => e?.variants ?? [])];
   for (const v of parts) if (v.maxTensorBytes !== undefined && !(Number.isInteger(v.maxTensorBytes) && v.maxTensorBytes >= 0)) fail(`"maxTensorBytes" of ${v.file} must be a byte count`);
+  const emb = m.llm.embedTokens;
+  if (emb.dtype === 'int8' && !(emb.rowScales && emb.rowScales.dtype === 'float32' && emb.rowScales.shape[0] === emb.shape[0])) fail('int8 "embedTokens" needs float32 "rowScales", one per row');
   const labels: unknown = m.imagebind?.labels;
   if (labels !== undefined && (!Array.isArray(labels) || !labels.every((x) => typeof x === 'string'))) fail('"imagebind.labels" must be a list of strings');
   const le = m.imagebind?.labelEmbeddings;
@@ -256,6 +261,7 @@ export function referencedFiles(m: BundleManifest): string[] {
   const out = new Set<string>();
   const llm = m.llm;
   out.add(llm.embedTokens.file);
+  if (llm.embedTokens.rowScales) out.add(llm.embedTokens.rowScales.file);
   out.add(llm.llamaProj.weight.file);
   out.add(llm.llamaProj.bias.file);
   out.add(llm.tokenizer.file);

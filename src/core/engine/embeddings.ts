@@ -12,6 +12,7 @@ export async function readRawF32(ref: RawTensorRef, readFile: ReadFile): Promise
   const bytes = await readFile(ref.file);
   const n = ref.shape.reduce((a, b) => a * b, 1);
   const off = ref.offset ?? 0;
+  if (ref.dtype === 'int8') throw new PandaError('MANIFEST_INVALID', `${ref.file}: int8 tensors are read row by row (token embeddings only).`);
   const width = ref.dtype === 'float32' ? 4 : 2;
   if (bytes.byteLength < off + n * width) {
     throw new PandaError('BUNDLE_FILE_MISSING', `${ref.file} is ${bytes.byteLength} bytes, expected ${off + n * width}. The bundle is incomplete; download or convert it again.`, { file: ref.file });
@@ -22,15 +23,17 @@ export async function readRawF32(ref: RawTensorRef, readFile: ReadFile): Promise
 
 export class EmbeddingTable {
   private constructor(
-    private readonly data: Float32Array | Uint16Array,
+    private readonly data: Float32Array | Uint16Array | Int8Array,
     readonly vocab: number,
     readonly dim: number,
+    /** int8 tables: one scale per row. */
+    private readonly scales?: Float32Array,
   ) {}
 
   static async load(ref: RawTensorRef, readFile: ReadFile): Promise<EmbeddingTable> {
     const [vocab, dim] = ref.shape as [number, number];
     const bytes = await readFile(ref.file);
-    const width = ref.dtype === 'float32' ? 4 : 2;
+    const width = ref.dtype === 'float32' ? 4 : ref.dtype === 'float16' ? 2 : 1;
     const off = ref.offset ?? 0;
     if (bytes.byteLength < off + vocab * dim * width) {
       throw new PandaError('BUNDLE_FILE_MISSING', `${ref.file} is ${bytes.byteLength} bytes, expected ${off + vocab * dim * width}. The bundle is incomplete; download or convert it again.`, { file: ref.file });
@@ -38,6 +41,10 @@ export class EmbeddingTable {
     // Typed views need aligned offsets; copy only when the bytes are misaligned.
     const aligned = (bytes.byteOffset + off) % width === 0 ? bytes : bytes.slice(off);
     const start = aligned === bytes ? bytes.byteOffset + off : 0;
+    if (ref.dtype === 'int8') {
+      if (!ref.rowScales) throw new PandaError('MANIFEST_INVALID', `${ref.file} is int8 without row scales.`);
+      return new EmbeddingTable(new Int8Array(aligned.buffer, start, vocab * dim), vocab, dim, await readRawF32(ref.rowScales, readFile));
+    }
     const data = ref.dtype === 'float32' ? new Float32Array(aligned.buffer, start, vocab * dim) : new Uint16Array(aligned.buffer, start, vocab * dim);
     return new EmbeddingTable(data, vocab, dim);
   }
@@ -46,7 +53,10 @@ export class EmbeddingTable {
     if (id < 0 || id >= this.vocab) throw new PandaError('INTERNAL', `token id ${id} is outside the vocabulary (${this.vocab})`);
     const base = id * this.dim;
     if (this.data instanceof Float32Array) out.set(this.data.subarray(base, base + this.dim));
-    else for (let j = 0; j < this.dim; j++) out[j] = f16ToF32(this.data[base + j]!);
+    else if (this.data instanceof Int8Array) {
+      const s = this.scales![id]!;
+      for (let j = 0; j < this.dim; j++) out[j] = this.data[base + j]! * s;
+    } else for (let j = 0; j < this.dim; j++) out[j] = f16ToF32(this.data[base + j]!);
   }
 }
 
