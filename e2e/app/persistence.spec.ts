@@ -34,3 +34,17 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     await expect(page.getByTestId('conversation-item')).toHaveCount(0);
   });
 }
+
+test('a conversation deleted right after its answer stays deleted when the page reloads at once (wasm)', async ({ page }) => {
+  const app = new AppPage(page);
+  await app.open({ backend: 'wasm', settings: { maxNewTokens: 12 } });
+  await app.waitForModel();
+  await app.ask('Hello there');
+  expect(await app.waitForAnswer()).toBe('done');
+  // As a user does: delete, and close or reload without waiting (the answer's last save may be in flight).
+  await page.getByTestId('conversation-delete').click();
+  await page.reload();
+  await app.waitForModel();
+  await expect(page.getByTestId('conversation-item')).toHaveCount(0);
+});
+

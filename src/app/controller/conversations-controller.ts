@@ -34,10 +34,17 @@ export async function deleteConversation(id: string): Promise<void> {
   const c = useApp.getState().chat.conversations[id];
   if (!c) return;
   useApp.getState().deleteConversation(id);
-  await forgetSaves(id);
   // A copy kept after a conflict between tabs shares its media files: those stay.
   const stillUsed = new Set(Object.values(useApp.getState().chat.conversations).flatMap((x) => x.attachments.map((a) => a.id)));
-  await deleteConversationData(c, stillUsed).catch((e) => toast(e, 'The conversation could not be deleted from storage'));
+  const remove = (): Promise<void> => deleteConversationData(c, stillUsed).catch((e) => toast(e, 'The conversation could not be deleted from storage'));
+  // The delete is issued at once: a reload right after the click must find it done (queued behind
+  // a save in flight, it never ran when the page went away). IndexedDB runs readwrite transactions
+  // on one store in the order they were created, so a save issued before it cannot land after it.
+  const first = remove();
+  await forgetSaves(id);
+  await first;
+  // A save that was already reading the conversation when it was deleted: delete once more.
+  await remove();
   announce({ type: 'deleted', id });
 }
 

@@ -39,6 +39,7 @@ export async function saveConversation(c: Conversation): Promise<SaveResult> {
       // A record deleted in another tab is simply written again: this tab is still using it.
       if (stored && (stored.rev ?? 0) !== base) return { ok: false as const, stored };
       store.put({ ...c, rev: base + 1 }, c.id);
+      store.transaction.commit?.(); // durable even if the page goes away right now
       await promisifyRequest(store.transaction);
       return { ok: true as const, rev: base + 1 };
     })
@@ -56,12 +57,25 @@ export async function loadConversations(): Promise<Conversation[]> {
 
 /** Deletes a conversation and those of its media no other conversation uses. */
 export async function deleteConversationData(c: Conversation, stillUsed: ReadonlySet<string> = new Set()): Promise<void> {
-  await del(c.id, db().chats);
+  await deleteCommitted(c.id, db().chats);
   await delMany(c.attachments.map((a) => a.id).filter((id) => !stillUsed.has(id)), db().media);
 }
 
 export async function deleteConversationRecord(id: string): Promise<void> {
-  await del(id, db().chats);
+  await deleteCommitted(id, db().chats);
+}
+
+/**
+ * A delete committed at once (`IDBTransaction.commit()`): a page that reloads or closes right after
+ * the user deleted a conversation would otherwise abort the transaction before it auto-commits, and
+ * the conversation came back (seen in CI).
+ */
+function deleteCommitted(key: string, store: UseStore): Promise<void> {
+  return store('readwrite', (s) => {
+    s.delete(key);
+    s.transaction.commit?.();
+    return promisifyRequest(s.transaction);
+  });
 }
 
 export async function saveMedia(attachmentId: string, blob: Blob): Promise<void> {
