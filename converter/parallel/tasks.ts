@@ -21,7 +21,7 @@ import type { FileHash } from './runtime';
 
 export type Task =
   /** LLaMA Linear (n, k): decode, [LoRA merge,] then per row chunk the initializer data (linearChunkData). */
-  | { kind: 'llama-linear'; w: StoredTensor | Float32Array; lora?: LoraParts; n: number; k: number; format: WeightFormat; act: 'float32' | 'float16'; chunks: [number, number][] }
+  | { kind: 'llama-linear'; w: StoredTensor | Float32Array; lora?: LoraParts; n: number; k: number; format: WeightFormat; chunks: [number, number][] }
   /** ImageBind Linear (n, k) in `format` (linearWeightData). */
   | { kind: 'imagebind-linear'; w: Float32Array; n: number; k: number; format: LinearFormat }
   /** fp16 bits of a tensor (raw tensor files), decoded first when given as stored. */
@@ -70,7 +70,7 @@ async function compute(t: Task): Promise<unknown> {
         t.w = w;
         t.lora = undefined;
       }
-      return t.chunks.map(([n0, n1]) => linearChunkData(w, t.k, n0, n1, t.format, t.act));
+      return t.chunks.map(([n0, n1]) => linearChunkData(w, t.k, n0, n1, t.format));
     }
     case 'imagebind-linear':
       return linearWeightData(t.w, t.n, t.k, t.format);

@@ -48,7 +48,7 @@ export function linearRowChunks(format: WeightFormat, n: number, k: number, maxI
 }
 
 /** The initializer data of rows [n0, n1) of (N, K) `w`: q4 → [B, fp16 scales], fp32 → [Wᵀ], fp16 → [Wᵀ as fp16]. */
-export function linearChunkData(w: Float32Array, k: number, n0: number, n1: number, format: WeightFormat, _act: BuildCtx['act']): ArrayBufferView[] {
+export function linearChunkData(w: Float32Array, k: number, n0: number, n1: number, format: WeightFormat): ArrayBufferView[] {
   if (format === 'q4') {
     const q = quantizeQ4(w.subarray(n0 * k, n1 * k), n1 - n0, k);
     return [q.packed, toF16(q.scales)];
@@ -83,15 +83,15 @@ export function makeLinear(ctx: BuildCtx, x: string, w: Float32Array | PooledWei
   const chunks = linearRowChunks(ctx.format, n, k, ctx.maxInitializerBytes);
   let data: (c: number) => (ArrayBufferView | Promise<ArrayBufferView>)[];
   if (w instanceof Float32Array) {
-    data = (c) => linearChunkData(w, k, chunks[c]![0], chunks[c]![1], ctx.format, ctx.act);
+    data = (c) => linearChunkData(w, k, chunks[c]![0], chunks[c]![1], ctx.format);
   } else if (ctx.pool) {
-    const job = ctx.pool.run({ kind: 'llama-linear', w: w.w, lora: w.lora, n, k, format: ctx.format, act: ctx.act, chunks }, w.where);
+    const job = ctx.pool.run({ kind: 'llama-linear', w: w.w, lora: w.lora, n, k, format: ctx.format, chunks }, w.where);
     const parts = ctx.format === 'q4' ? 2 : 1;
     data = (c) => Array.from({ length: parts }, (_, i) => handled(job.then((r) => r[c]![i]!)));
   } else {
     const f = w.w instanceof Float32Array ? w.w : storedToF32(w.w);
     const merged = w.lora ? mergeLora(f, w.lora.a, w.lora.b, n, k, w.lora.rank, w.lora.scaling) : f;
-    data = (c) => linearChunkData(merged, k, chunks[c]![0], chunks[c]![1], ctx.format, ctx.act);
+    data = (c) => linearChunkData(merged, k, chunks[c]![0], chunks[c]![1], ctx.format);
   }
   const outs = chunks.map(([n0, n1], c) => {
     const suffix = chunks.length > 1 ? `.${c}` : '';

@@ -36,15 +36,12 @@ export async function deleteConversation(id: string): Promise<void> {
   useApp.getState().deleteConversation(id);
   // A copy kept after a conflict between tabs shares its media files: those stay.
   const stillUsed = new Set(Object.values(useApp.getState().chat.conversations).flatMap((x) => x.attachments.map((a) => a.id)));
-  const remove = (): Promise<void> => deleteConversationData(c, stillUsed).catch((e) => toast(e, 'The conversation could not be deleted from storage'));
-  // The delete is issued at once: a reload right after the click must find it done (queued behind
-  // a save in flight, it never ran when the page went away). IndexedDB runs readwrite transactions
-  // on one store in the order they were created, so a save issued before it cannot land after it.
-  const first = remove();
+  // The delete is issued at once (and commits at once): a reload right after the click must find it
+  // done. IndexedDB runs readwrite transactions on one store in the order they were created, so a
+  // save already issued lands before it, and a later one finds no conversation and writes nothing.
+  const removed = deleteConversationData(c, stillUsed).catch((e) => toast(e, 'The conversation could not be deleted from storage'));
   await forgetSaves(id);
-  await first;
-  // A save that was already reading the conversation when it was deleted: delete once more.
-  await remove();
+  await removed;
   announce({ type: 'deleted', id });
 }
 

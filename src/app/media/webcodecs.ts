@@ -48,6 +48,9 @@ function openInput(blob: Blob): Input {
   return new Input({ formats: ALL_FORMATS, source: new BlobSource(blob) });
 }
 
+/** `undefined` when mediabunny cannot read the container at all (the media element may). */
+const readable = <T>(p: Promise<T>): Promise<T | undefined> => p.catch(() => undefined);
+
 /** Packet presentation timestamps (s), ascending, and the summed packet durations (s). */
 async function packetTimes(sink: EncodedPacketSink): Promise<{ times: number[]; duration: number }> {
   const times: number[] = [];
@@ -80,12 +83,8 @@ export async function decodeVideoWebCodecs(blob: Blob, fileName: string): Promis
   if (!hasWebCodecs('video')) return null;
   const input = openInput(blob);
   try {
-    let track;
-    try {
-      track = await input.getPrimaryVideoTrack();
-    } catch {
-      return null; // a container mediabunny does not read: the media element may
-    }
+    const track = await readable(input.getPrimaryVideoTrack());
+    if (track === undefined) return null; // a container mediabunny does not read: the media element may
     if (!track) {
       if ((await input.getPrimaryAudioTrack().catch(() => null)) !== null) throw new PandaError('MEDIA_NO_VIDEO_TRACK', `"${fileName}" has no video track. Attach it as audio instead, or choose a file with video.`, { fileName });
       return null;
@@ -191,12 +190,7 @@ export async function decodeAudioWebCodecs(blob: Blob, fileName: string): Promis
   if (!hasWebCodecs('audio')) return null;
   const input = openInput(blob);
   try {
-    let track;
-    try {
-      track = await input.getPrimaryAudioTrack();
-    } catch {
-      return null;
-    }
+    const track = await readable(input.getPrimaryAudioTrack());
     if (!track || !(await track.canDecode())) return null;
     const rate = track.sampleRate;
     const nch = track.numberOfChannels;

@@ -6,13 +6,12 @@
 /**
  * A frame rate from a frame count and a float duration, snapped to the rational it stands for
  * (25, 30000/1001, …) when it is within float noise of one: the frame plan takes ceil(fps·t), so
- * 24.999999999999993 and 25 can pick different frames. WebM timestamps are whole milliseconds, so
- * there the tolerance is about a millisecond over the video's length.
+ * 24.999999999999993 and 25 can pick different frames. (WebM: see matroskaFrameRate.)
  */
-export function snapFrameRate(fps: number, relTolerance = 1e-6): number {
+export function snapFrameRate(fps: number): number {
   for (const den of [1, 1001, 2, 3, 4, 6, 8, 12, 100, 1000]) {
     const n = Math.round(fps * den);
-    if (n > 0 && Math.abs(fps * den - n) <= relTolerance * fps * den) return n / den;
+    if (n > 0 && Math.abs(fps * den - n) <= 1e-6 * fps * den) return n / den;
   }
   return fps;
 }

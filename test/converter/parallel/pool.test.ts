@@ -31,8 +31,8 @@ describe('converter worker pool', () => {
     try {
       const [n, k] = [40, 70]; // k not a multiple of the q4 block
       const w = random(n * k);
-      const want = linearChunkData(w.slice(), k, 0, n, 'q4', 'float32');
-      const got = await pool.run({ kind: 'llama-linear', w, n, k, format: 'q4', act: 'float32', chunks: [[0, 24], [24, 40]] });
+      const want = linearChunkData(w.slice(), k, 0, n, 'q4');
+      const got = await pool.run({ kind: 'llama-linear', w, n, k, format: 'q4', chunks: [[0, 24], [24, 40]] });
       expect(w.byteLength).toBe(0); // transferred, not copied
       expect(Buffer.concat(got.map((c) => bytes(c[0]!)))).toEqual(bytes(want[0]!));
       expect(Buffer.concat(got.map((c) => bytes(c[1]!)))).toEqual(bytes(want[1]!));
@@ -64,11 +64,11 @@ describe('converter worker pool', () => {
     const pool = new ConverterPool({ threads: 1 });
     try {
       const where = { file: 'shard-1.bin', tensor: 'model.layers.3.mlp.up_proj.weight' };
-      const err = await pool.run({ kind: 'llama-linear', w: new Float32Array(10), n: 4, k: 4, format: 'q4', act: 'float32', chunks: [[0, 4]] }, where).catch((e: unknown) => e);
+      const err = await pool.run({ kind: 'llama-linear', w: new Float32Array(10), n: 4, k: 4, format: 'q4', chunks: [[0, 4]] }, where).catch((e: unknown) => e);
       expect(isPandaError(err)).toBe(true);
       expect(err).toMatchObject({ code: 'CONVERT_FAILED', details: where });
       expect((err as Error).message).toMatch(/^shard-1\.bin: tensor "model\.layers\.3\.mlp\.up_proj\.weight": quantizeQ4: 10 values for \(4, 4\)/);
-      const ok = await pool.run({ kind: 'llama-linear', w: random(16), n: 4, k: 4, format: 'fp32', act: 'float32', chunks: [[0, 4]] });
+      const ok = await pool.run({ kind: 'llama-linear', w: random(16), n: 4, k: 4, format: 'fp32', chunks: [[0, 4]] });
       expect(ok[0]![0]!.byteLength).toBe(64);
     } finally {
       await pool.close();
