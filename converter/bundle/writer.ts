@@ -6,22 +6,15 @@
  * Files are hashed from their bytes as they are written (here, by the external-data sinks and by
  * writeHashedFile, into the conversion's FileHashes); `commit` only reads back what nobody hashed.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { PandaError } from '../../src/core/errors';
 import type { BundleFile, BundleManifest } from '../../src/core/manifest';
 import { bytesOf } from '../onnx/graph';
-import { currentRuntime, type FileHash, FileHashes, sha256Of } from '../parallel/runtime';
+import { currentRuntime, digestFile, digestOf, type FileHash, FileHashes } from '../parallel/runtime';
 
 export const MANIFEST_FILE = 'manifest.json';
-
-export async function sha256File(path: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 })) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 async function listFiles(root: string, dir = root): Promise<string[]> {
   const out: string[] = [];
@@ -87,7 +80,7 @@ export class BundleWriter {
     await mkdir(dirname(this.path(rel)), { recursive: true });
     await writeFile(this.path(rel), data);
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    this.hashes.record(this.path(rel), { size: bytes.byteLength, sha256: sha256Of(bytes) });
+    this.hashes.record(this.path(rel), digestOf(bytes));
   }
 
   /**
@@ -107,13 +100,13 @@ export class BundleWriter {
       if (known && known.size === size) return known;
       onProgress?.(`hashing ${rel}`);
       if (pool) return pool.run({ kind: 'sha256-file', path: p }, { file: p });
-      return { size, sha256: await sha256File(p) };
+      return digestFile(p);
     };
     const hashed: FileHash[] = [];
     if (pool) hashed.push(...(await Promise.all(rels.map(hashOf))));
     else for (const rel of rels) hashed.push(await hashOf(rel));
     const files: Record<string, BundleFile> = {};
-    rels.forEach((rel, i) => (files[rel] = { size: hashed[i]!.size, sha256: hashed[i]!.sha256, ...(optional.has(rel) ? { optional: true } : {}) }));
+    rels.forEach((rel, i) => (files[rel] = { size: hashed[i]!.size, sha256: hashed[i]!.sha256, ...(optional.has(rel) ? { optional: true } : {}), chunks: hashed[i]!.chunks }));
     const full = { ...manifest, files } as BundleManifest;
     await writeFile(this.path(MANIFEST_FILE), JSON.stringify(full, null, 2) + '\n');
     let old: string | undefined;

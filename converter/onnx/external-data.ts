@@ -8,12 +8,10 @@
  * writes the same files as an inline one. Each file's sha256 is computed from the bytes as they
  * are written (padding included) and recorded in the conversion's FileHashes, if any.
  */
-import type { Hash } from 'node:crypto';
-import { createHash } from 'node:crypto';
 import { closeSync, openSync, write, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
-import { currentRuntime, type FileHashes } from '../parallel/runtime';
+import { currentRuntime, FileDigest, type FileHashes } from '../parallel/runtime';
 import type { ExternalDataSink, ExternalPlacement } from './graph';
 
 const ALIGN = 4096;
@@ -39,7 +37,7 @@ export class FileExternalDataSink implements ExternalDataSink {
   private fd = -1;
   private fdFile = -1;
   private offset = 0;
-  private hash?: Hash;
+  private hash?: FileDigest;
   private readonly hashes?: FileHashes;
   /** In placement order; only non-empty while some bytes are still being computed. */
   private readonly queue: Entry[] = [];
@@ -169,7 +167,7 @@ export class FileExternalDataSink implements ExternalDataSink {
       this.fd = openSync(join(this.dir, this.files[file]!), 'w');
       this.fdFile = file;
       this.offset = 0;
-      this.hash = this.hashes ? createHash('sha256') : undefined;
+      this.hash = this.hashes ? new FileDigest() : undefined;
     }
     return start > this.offset ? [new Uint8Array(start - this.offset), bytes] : [bytes];
   }
@@ -200,7 +198,7 @@ export class FileExternalDataSink implements ExternalDataSink {
   private finishFile(record: boolean): void {
     if (this.fd < 0) return;
     closeSync(this.fd);
-    if (record && this.hash && this.hashes) this.hashes.record(join(this.dir, this.files[this.fdFile]!), { size: this.offset, sha256: this.hash.digest('hex') });
+    if (record && this.hash && this.hashes) this.hashes.record(join(this.dir, this.files[this.fdFile]!), this.hash.digest());
     this.fd = -1;
     this.hash = undefined;
   }

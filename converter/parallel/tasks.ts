@@ -3,11 +3,10 @@
  * so a pooled conversion writes the same bytes. Typed arrays in a task and its result are
  * transferred, never copied.
  */
-import { stat } from 'node:fs/promises';
 import { f32ArrayToF16 } from '../../src/core/half';
 import type { WeightFormat } from '../../src/core/manifest';
+import { digestFile } from './runtime';
 import { type TokenizerText, tokenizerText } from '../bundle/tokenizer';
-import { sha256File } from '../bundle/writer';
 import { decodeToF32, ITEM_SIZE, storedToF32 } from '../checkpoint/dtypes';
 import type { StoredTensor } from '../checkpoint/types';
 import { linearWeightData } from '../imagebind/layers';
@@ -79,7 +78,7 @@ async function compute(t: Task): Promise<unknown> {
     case 'tokenizer':
       return tokenizerText(await convertLlamaTokenizer(t.dir));
     case 'sha256-file':
-      return { size: (await stat(t.path)).size, sha256: await sha256File(t.path) };
+      return digestFile(t.path);
   }
 }
 

@@ -19,7 +19,8 @@ let root: string;
 let server: ModelServer;
 let app: ModelServer; // serves the built harness page (another origin than the models)
 let A: SyntheticBundle; // a bundle cached first: must stay usable whatever happens to B
-let B: SyntheticBundle;
+let B: SyntheticBundle; // lists each 1 MiB piece's sha256, as converted bundles do (checked with WebCrypto)
+let C: SyntheticBundle; // whole-file sha256 only, as bundles of older versions (streamed in a worker)
 const urlOf = (name: string) => `${server.origin}/${name}/`;
 /** Requests for bundle files (not the manifest) of bundle `name`. */
 const fileRequests = (name: string) => server.requests.filter((r) => r.path.startsWith(`/${name}/`) && !r.path.endsWith('/manifest.json'));
@@ -27,7 +28,8 @@ const fileRequests = (name: string) => server.requests.filter((r) => r.path.star
 test.beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'model-store-e2e-'));
   A = writeSyntheticBundle(join(root, 'a'), 'bundle-a', 2 * MiB + 7);
-  B = writeSyntheticBundle(join(root, 'b'), 'bundle-b');
+  B = writeSyntheticBundle(join(root, 'b'), 'bundle-b', undefined, MiB);
+  C = writeSyntheticBundle(join(root, 'c'), 'bundle-c');
   server = await startModelServer(root);
   const out = join(root, 'harness-dist');
   await buildHarness(out);
@@ -130,10 +132,12 @@ test('a dropped connection is retried with a Range request from the last receive
   expect(r.notices.map((n) => n.code)).toContain('RETRYING');
 });
 
-test('after a failed download and a reload, only missing chunks are fetched (Range) and finished files are not', async ({ page }) => {
+for (const [name, check] of [['b', 'per-chunk sha256'], ['c', 'whole-file sha256']] as const) {
+test(`after a failed download and a reload, only missing chunks are fetched (Range) and finished files are not (${check})`, async ({ page }) => {
+  const bundle = name === 'b' ? B : C;
   await openHarness(page);
-  server.switches.drop = { path: `/b/${BIG}`, bytes: 3 * MiB + 100, times: 1 };
-  const failed = await prepareUrl(page, urlOf('b'), { retries: 0 });
+  server.switches.drop = { path: `/${name}/${BIG}`, bytes: 3 * MiB + 100, times: 1 };
+  const failed = await prepareUrl(page, urlOf(name), { retries: 0 });
   expect(failed.ok).toBe(false);
   expect(failed.code).toBe('DOWNLOAD_FAILED');
   expect(failed.message).toContain(BIG);
@@ -142,7 +146,7 @@ test('after a failed download and a reload, only missing chunks are fetched (Ran
   // Whole 1 MiB chunks of the big file are kept (how many reached the page before the cut varies).
   const finished = (failed.lastProgress as ProgressSnapshot).files.filter((f) => f.status === 'done').map((f) => f.path);
   expect(finished.length).toBeGreaterThanOrEqual(3);
-  const bigStored = partial.storedBytes - finished.reduce((s, p) => s + B.files[p]!.size, 0);
+  const bigStored = partial.storedBytes - finished.reduce((s, p) => s + bundle.files[p]!.size, 0);
   expect(bigStored % MiB).toBe(0);
   expect(bigStored).toBeGreaterThanOrEqual(MiB);
   expect(bigStored).toBeLessThanOrEqual(3 * MiB);
@@ -150,16 +154,18 @@ test('after a failed download and a reload, only missing chunks are fetched (Ran
   await page.reload();
   await expect(page.locator('body')).toHaveAttribute('data-ready', '1');
   server.requests.length = 0;
-  const r = await prepareUrl(page, urlOf('b'));
-  expectFilesMatch(r, B);
-  const reqs = fileRequests('b').filter((x) => x.method === 'GET');
+  const r = await prepareUrl(page, urlOf(name));
+  expectFilesMatch(r, bundle);
+  const reqs = fileRequests(name).filter((x) => x.method === 'GET');
   // The interrupted file continues from its last stored chunk boundary; finished files are not
   // requested again (a file still in flight when the failure stopped the download may be).
-  expect(reqs.filter((x) => x.path === `/b/${BIG}`).map((x) => [x.range, x.status])).toEqual([[`bytes=${bigStored}-`, 206]]);
-  expect(reqs.filter((x) => finished.includes(x.path.slice('/b/'.length)))).toEqual([]);
+  expect(reqs.filter((x) => x.path === `/${name}/${BIG}`).map((x) => [x.range, x.status])).toEqual([[`bytes=${bigStored}-`, 206]]);
+  expect(reqs.filter((x) => finished.includes(x.path.slice(`/${name}/`.length)))).toEqual([]);
   expect(r.notices.map((n) => n.code)).toContain('RESUMED');
-  expect(r.notices.map((n) => n.code)).not.toContain('REHASHED'); // the hash state was persisted
+  // Nothing stored is read again: the hash state was persisted, or each chunk was checked on its own.
+  expect(r.notices.map((n) => n.code)).not.toContain('REHASHED');
 });
+}
 
 test('a server without Range support restarts the file from 0 with a notice, never corrupting it', async ({ page }) => {
   await openHarness(page);
@@ -175,30 +181,35 @@ test('a server without Range support restarts the file from 0 with a notice, nev
   expect(n?.message).toContain('does not support resuming');
 });
 
-test('a wrong byte is rejected (INTEGRITY_MISMATCH), not stored, and refetched whole next time', async ({ page }) => {
+for (const [name, check] of [['b', 'per-chunk sha256'], ['c', 'whole-file sha256']] as const) {
+test(`a wrong byte is rejected (INTEGRITY_MISMATCH), not stored, and refetched whole next time (${check})`, async ({ page }) => {
+  const bundle = name === 'b' ? B : C;
   await openHarness(page);
   await cacheA(page);
-  server.switches.corrupt = { path: `/b/${BIG}`, offset: 4 * MiB + 3 };
-  const bad = await prepareUrl(page, urlOf('b'));
-  expect(bad).toMatchObject({ ok: false, code: 'INTEGRITY_MISMATCH', details: { path: BIG, expected: B.files[BIG]!.sha256 } });
-  expect(bad.message).toContain('is corrupt');
+  server.switches.corrupt = { path: `/${name}/${BIG}`, offset: 4 * MiB + 3 };
+  const bad = await prepareUrl(page, urlOf(name));
+  // Per chunk, the error names the wrong chunk (the 5th MiB) as soon as it arrives; else the file.
+  const expected = name === 'b' ? bundle.files[BIG]!.chunks!.sha256[4] : bundle.files[BIG]!.sha256;
+  expect(bad).toMatchObject({ ok: false, code: 'INTEGRITY_MISMATCH', details: { path: BIG, expected } });
+  expect(bad.message).toContain(name === 'b' ? `is corrupt: the sha256 of bytes ${4 * MiB}–${5 * MiB} (chunk 4)` : 'is corrupt: the sha256 of the file');
   expect(bad.files).toBeUndefined();
-  const open = await page.evaluate((id) => window.harness.open(id), `url:${urlOf('b')}`);
+  const open = await page.evaluate((id) => window.harness.open(id), `url:${urlOf(name)}`);
   expect(open.ok).toBe(false);
   await expectAStillUsable(page);
 
   delete server.switches.corrupt;
   server.requests.length = 0;
-  const good = await prepareUrl(page, urlOf('b'));
-  expectFilesMatch(good, B);
+  const good = await prepareUrl(page, urlOf(name));
+  expectFilesMatch(good, bundle);
   // The bad file is fetched again from byte 0; files that had finished were kept (files still in
   // flight when the failure stopped the download may be fetched again).
-  const finished = (bad.lastProgress as ProgressSnapshot).files.filter((f) => f.status === 'done').map((f) => `/b/${f.path}`);
+  const finished = (bad.lastProgress as ProgressSnapshot).files.filter((f) => f.status === 'done').map((f) => `/${name}/${f.path}`);
   expect(finished.length).toBeGreaterThan(0);
-  const again = fileRequests('b');
-  expect(again.filter((x) => x.path === `/b/${BIG}`).map((x) => x.range)).toEqual([null]);
+  const again = fileRequests(name);
+  expect(again.filter((x) => x.path === `/${name}/${BIG}`).map((x) => x.range)).toEqual([null]);
   expect(again.filter((x) => finished.includes(x.path))).toEqual([]);
 });
+}
 
 test('non-JSON manifest, missing manifest and missing file give clear errors; the cached bundle stays usable', async ({ page }) => {
   await openHarness(page);
@@ -278,6 +289,16 @@ test('verify re-hashes stored chunks, catches corruption, and remove deletes eve
   await expectAStillUsable(page);
   await page.evaluate((id) => window.harness.remove(id), `url:${urlOf('a')}`);
   expect(await page.evaluate(() => window.harness.countKeys())).toBe(0);
+});
+
+test('verify re-hashes a bundle without piece hashes (whole-file sha256) and catches corruption', async ({ page }) => {
+  await openHarness(page);
+  expectFilesMatch(await prepareUrl(page, urlOf('c')), C);
+  const idC = `url:${urlOf('c')}`;
+  expect(await page.evaluate((id) => window.harness.verify(id), idC)).toBe(true);
+  await page.evaluate((sha) => window.harness.tamper(sha), C.files[BIG]!.sha256);
+  expect(await page.evaluate((id) => window.harness.verify(id), idC)).toBe(false);
+  await page.evaluate((id) => window.harness.remove(id), idC);
 });
 
 test('a folder source works with the network disabled', async ({ page, context }) => {

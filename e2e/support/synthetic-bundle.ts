@@ -1,16 +1,21 @@
 /** Writes a small, valid bundle of random files (one of a few MB) for model-store tests. */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FileDigest } from '../../converter/parallel/runtime';
 
 export interface SyntheticBundle {
   dir: string;
   manifestText: string;
-  files: Record<string, { size: number; sha256: string }>;
+  files: Record<string, { size: number; sha256: string; chunks?: { size: number; sha256: string[] } }>;
 }
 
-/** `bigBytes`: size of the external-data file that exercises chunking and resume. */
-export function writeSyntheticBundle(dir: string, name: string, bigBytes = 5 * 1024 * 1024 + 12345): SyntheticBundle {
+/**
+ * `bigBytes`: size of the external-data file that exercises chunking and resume.
+ * `pieceBytes`: list each file's per-piece sha256 (`BundleFile.chunks`) as the converter does, at
+ * this piece size; without it the manifest has only whole-file hashes (bundles of older versions).
+ */
+export function writeSyntheticBundle(dir: string, name: string, bigBytes = 5 * 1024 * 1024 + 12345, pieceBytes?: number): SyntheticBundle {
   mkdirSync(join(dir, 'onnx'), { recursive: true });
   const contents: Record<string, Buffer> = {
     'onnx/decoder.onnx': randomBytes(200_000),
@@ -23,7 +28,8 @@ export function writeSyntheticBundle(dir: string, name: string, bigBytes = 5 * 1
   const files: SyntheticBundle['files'] = {};
   for (const [p, b] of Object.entries(contents)) {
     writeFileSync(join(dir, p), b);
-    files[p] = { size: b.length, sha256: createHash('sha256').update(b).digest('hex') };
+    const h = new FileDigest(pieceBytes).update(b).digest();
+    files[p] = pieceBytes ? h : { size: h.size, sha256: h.sha256 };
   }
   const raw = (file: string, shape: number[]) => ({ file, dtype: 'float32', shape });
   const manifest = {

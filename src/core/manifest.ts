@@ -21,7 +21,17 @@ export interface BundleFile {
    * encoder when the bundle ships its labels' embeddings). Node reads it from the folder as usual.
    */
   optional?: boolean;
+  /**
+   * The sha256 of every `size`-byte piece of the file, in order (the last one shorter). Lets the page
+   * verify each piece as it arrives with the platform's native SHA-256 (WebCrypto digests one buffer,
+   * it cannot stream a whole file), several at once, and resume without any saved hash state.
+   * Written by the converter; absent in older bundles (then the whole-file sha256 is streamed).
+   */
+  chunks?: { size: number; sha256: string[] };
 }
+
+/** Piece size of `BundleFile.chunks` written by the converter: the model store's chunk size. */
+export const HASH_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** A raw little-endian tensor stored as its own file (embedding table, llama_proj, ...). */
 export interface RawTensorRef {
@@ -238,6 +248,18 @@ export function parseManifest(text: string | unknown): BundleManifest {
     if (!isObj(f) || typeof f.size !== 'number' || typeof f.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256)) fail(`file entry "${path}" needs a size and a sha256`);
     if (path.includes('..') || path.startsWith('/')) fail(`file path "${path}" must stay inside the bundle`);
     if (f.optional !== undefined && typeof f.optional !== 'boolean') fail(`file entry "${path}": "optional" must be true or false`);
+    if (f.chunks !== undefined) {
+      const c: unknown = f.chunks;
+      const ok =
+        isObj(c) &&
+        Number.isInteger(c.size) &&
+        (c.size as number) > 0 &&
+        (c.size as number) % 64 === 0 &&
+        Array.isArray(c.sha256) &&
+        c.sha256.length === Math.ceil(f.size / (c.size as number)) &&
+        c.sha256.every((h) => typeof h === 'string' && /^[0-9a-f]{64}$/.test(h));
+      if (!ok) fail(`file entry "${path}": "chunks" needs a size (a multiple of 64 bytes) and one sha256 per piece of the file`);
+    }
   }
   for (const p of referencedFiles(m)) if (!(p in m.files)) fail(`"${p}" is used by a part but not listed in "files"`);
   if (!Array.isArray(m.llm.decoders) || m.llm.decoders.length === 0) fail('no decoder variant');

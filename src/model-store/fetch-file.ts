@@ -4,14 +4,16 @@
  * transaction; a file is marked complete only after its sha256 matched; on mismatch every
  * chunk of it is deleted. Nothing here returns bytes to a caller.
  *
- * Hashing runs in a worker (hash-state.ts) and overlaps the network: while chunk k is hashed and
- * written, chunk k+1 is being received; at most PIPELINE chunks are in flight (bounded memory).
- * Hashing and writing are two ordered stages that overlap each other too.
+ * Checking overlaps the network: while chunk k is checked and written, chunk k+1 is being received;
+ * at most PIPELINE chunks are in flight (bounded memory). When the manifest lists each chunk's
+ * sha256 (`BundleFile.chunks`), chunks are checked on their own with WebCrypto, several at once;
+ * otherwise the whole file's sha256 runs in a worker (hash-state.ts), chunk after chunk. Checking and
+ * writing are two stages that overlap each other too; writes stay in order.
  */
 import { PandaError, throwIfAborted } from '../core/errors';
 import { Chunker } from './chunking';
 import type { ModelDb } from './idb';
-import { newSha256, openSha256, type Sha256Stream } from './hash-state';
+import { newSha256, openSha256, sha256Piece, type Sha256State, type Sha256Stream } from './hash-state';
 import type { FileRecord, PlanJob } from './resume-plan';
 import type { BundleSource, NoticeCode } from './types';
 
@@ -35,6 +37,59 @@ const isRetryable = (e: unknown) => e instanceof PandaError && e.code === 'DOWNL
 /** Chunks received but not yet hashed and stored: enough to keep the network busy meanwhile. */
 const PIPELINE = 3;
 
+/**
+ * How a file's bytes are checked as its chunks arrive: the manifest's sha256 of each chunk
+ * (`pieces`, checked on their own and at once), or the whole file's sha256 streamed chunk by chunk.
+ */
+interface Checker {
+  /** Checks chunk `index`; resolves with the bytes to store and the hash state to save beside them. */
+  check(index: number, bytes: Uint8Array<ArrayBuffer>): Promise<{ bytes: Uint8Array<ArrayBuffer>; state: Sha256State | null }>;
+  /** After the last chunk: throws INTEGRITY_MISMATCH unless the file is the manifest's. */
+  finish(): Promise<void>;
+  close(): void;
+}
+
+const corrupt = (path: string, what: string, actual: string, expected: string) =>
+  new PandaError('INTEGRITY_MISMATCH', `${path} is corrupt: the sha256 of ${what} is ${actual}, the manifest says ${expected}. It was not stored; try again or check the bundle.`, {
+    path,
+    expected,
+    actual,
+  });
+
+/** Whole-file sha256, updated strictly in chunk order (one running hash). */
+function streamChecker(hash: Sha256Stream, path: string, expected: string): Checker {
+  let chain: Promise<unknown> = Promise.resolve();
+  return {
+    check(_index, bytes) {
+      const r = chain.then(async () => {
+        const back = await hash.update(bytes);
+        return { bytes: back, state: await hash.save() };
+      });
+      chain = r.catch(() => undefined);
+      return r;
+    },
+    async finish() {
+      const digest = await hash.digest();
+      if (digest !== expected) throw corrupt(path, 'the file', digest, expected);
+    },
+    close: () => hash.close(),
+  };
+}
+
+/** Each chunk against the manifest's sha256 for it: no order, no state to save (resume is free). */
+function pieceChecker(pieces: string[], path: string, chunkSize: number): Checker {
+  return {
+    async check(index, bytes) {
+      const { hex, bytes: back } = await sha256Piece(bytes);
+      const want = pieces[index];
+      if (hex !== want) throw corrupt(path, `bytes ${index * chunkSize}–${index * chunkSize + bytes.length} (chunk ${index})`, hex, want ?? '(no such chunk)');
+      return { bytes: back, state: null };
+    },
+    finish: async () => undefined,
+    close: () => undefined,
+  };
+}
+
 /** Re-read stored chunks 0..n-1 into a fresh hasher (when no hash state was saved). */
 async function rehash(db: ModelDb, sha: string, n: number): Promise<Sha256Stream | null> {
   const h = await newSha256();
@@ -49,29 +104,55 @@ async function rehash(db: ModelDb, sha: string, n: number): Promise<Sha256Stream
   return h;
 }
 
+/** Check stored chunks 0..n-1 piece by piece (stored by the streaming path, never checked so). */
+async function recheck(db: ModelDb, sha: string, n: number, checker: Checker): Promise<boolean> {
+  for (let i = 0; i < n; i++) {
+    const b = await db.getChunk(sha, i);
+    if (!b) return false;
+    try {
+      await checker.check(i, new Uint8Array(await b.arrayBuffer()));
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
 export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob, hooks: FetchFileHooks, opts: FetchFileOptions): Promise<void> {
   if (job.plan.kind === 'cached') return;
   const path = job.paths[0]!;
-  const { chunkSize } = job.plan;
-  const rec: FileRecord = { sha256: job.sha256, size: job.size, chunkSize, chunks: 0, hashState: null, complete: false };
+  const { chunkSize, pieces } = job.plan;
+  const rec: FileRecord = { sha256: job.sha256, size: job.size, chunkSize, chunks: 0, hashState: null, complete: false, ...(pieces ? { pieces: true } : {}) };
 
   const hook = (code: NoticeCode, msg: string) => hooks.notice(code, msg);
+  const newChecker = async (): Promise<Checker> => (pieces ? pieceChecker(pieces, path, chunkSize) : streamChecker(await newSha256(), path, job.sha256));
 
   // Where to start: after the stored chunks, with their hash state (saved, or recomputed).
-  let resumed: Sha256Stream | null = null;
+  let resumed: Checker | null = null;
   if (job.plan.fromChunk > 0) {
-    const st = job.plan.hashState;
-    resumed = st && st.length === job.plan.fromChunk * chunkSize ? await openSha256(st) : null;
-    if (!resumed) {
-      hook('REHASHED', `Re-reading ${job.plan.fromChunk} stored chunk(s) of ${path} to continue its checksum (no saved hash state).`);
-      resumed = await rehash(db, job.sha256, job.plan.fromChunk);
+    const n = job.plan.fromChunk;
+    if (pieces) {
+      resumed = await newChecker();
+      if (job.plan.recheck) {
+        hook('REHASHED', `Checking ${n} stored chunk(s) of ${path} against the manifest before continuing.`);
+        if (!(await recheck(db, job.sha256, n, resumed))) resumed = null;
+      }
+    } else {
+      const st = job.plan.hashState;
+      let stream = st && st.length === n * chunkSize ? await openSha256(st) : null;
+      if (!stream) {
+        hook('REHASHED', `Re-reading ${n} stored chunk(s) of ${path} to continue its checksum (no saved hash state).`);
+        stream = await rehash(db, job.sha256, n);
+      }
+      if (stream) {
+        rec.hashState = await stream.save();
+        resumed = streamChecker(stream, path, job.sha256);
+      }
     }
-    if (resumed) {
-      rec.chunks = job.plan.fromChunk;
-      rec.hashState = await resumed.save();
-    } else await db.deleteFile(job.sha256);
+    if (resumed) rec.chunks = n;
+    else await db.deleteFile(job.sha256);
   }
-  let hash: Sha256Stream = resumed ?? (await newSha256());
+  let checker: Checker = resumed ?? (await newChecker());
 
   // `received` counts bytes received so far: the stored chunks plus what `chunker` holds.
   let received = rec.chunks * chunkSize;
@@ -79,28 +160,27 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
   hooks.onReset(received);
   if (received > 0) hook('RESUMED', `Resuming ${path} at ${received} of ${job.size} bytes.`);
 
-  // Hash whole chunks as they are stored, so the saved hash state always covers exactly the
-  // stored chunks (bytes past the last boundary live only in `chunker` until their chunk is full).
-  // Two ordered stages that overlap: chunk k+1 is hashed (in the worker) while chunk k is written
-  // to IndexedDB with the hash state taken right after it. `settle()` waits for both (and rethrows).
-  let hashing: Promise<unknown> = Promise.resolve();
+  // Check whole chunks as they are stored, so a saved hash state always covers exactly the stored
+  // chunks (bytes past the last boundary live only in `chunker` until their chunk is full). Two
+  // stages that overlap: chunk k+1 is checked (in a worker, or by WebCrypto) while chunk k is written
+  // to IndexedDB with the state taken right after it. `settle()` waits for both (and rethrows).
+  let checking: Promise<unknown> = Promise.resolve();
   let storing: Promise<void> = Promise.resolve();
   let inFlight = 0;
+  let nextIndex = rec.chunks;
   const enqueue = async (bytes: Uint8Array<ArrayBuffer>) => {
-    const hashed = hashing.then(async () => {
-      const back = await hash.update(bytes);
-      return { back, state: await hash.save() };
-    });
-    hashing = hashed.catch(() => undefined);
+    const checked = checker.check(nextIndex++, bytes);
+    checking = Promise.all([checking, checked.catch(() => undefined)]);
     inFlight++;
     const stored = storing.then(async () => {
-      const { back, state } = await hashed;
+      const { bytes: back, state } = await checked;
       const index = rec.chunks;
       rec.chunks++;
       rec.hashState = state;
       await db.putChunk(rec, index, back);
     });
     storing = stored.finally(() => inFlight--);
+    storing.catch(() => undefined); // settle() rethrows it; until then it is not an unhandled rejection
     if (inFlight >= PIPELINE) await stored;
   };
   const store = async (bytes: Uint8Array<ArrayBuffer>) => {
@@ -108,10 +188,10 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
     await settle();
   };
   const settle = async () => {
-    const [h, st] = [hashing, storing];
-    hashing = Promise.resolve();
+    const [c, st] = [checking, storing];
+    checking = Promise.resolve();
     storing = Promise.resolve();
-    await h;
+    await c;
     await st;
   };
 
@@ -121,8 +201,9 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
     rec.chunks = 0;
     rec.hashState = null;
     received = 0;
-    hash.close();
-    hash = await newSha256();
+    nextIndex = 0;
+    checker.close();
+    checker = await newChecker();
     chunker = new Chunker(chunkSize);
     hooks.onReset(0);
   };
@@ -166,14 +247,7 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
       }
       const last = chunker.flush();
       if (last) await store(last);
-      const digest = await hash.digest();
-      if (digest !== job.sha256) {
-        throw new PandaError('INTEGRITY_MISMATCH', `${path} is corrupt: its sha256 is ${digest}, the manifest says ${job.sha256}. It was not stored; try again or check the bundle.`, {
-          path,
-          expected: job.sha256,
-          actual: digest,
-        });
-      }
+      await checker.finish();
       rec.complete = true;
       rec.hashState = null;
       await db.putFile(rec);

@@ -154,3 +154,18 @@ export async function openSha256(state?: Sha256State | null): Promise<Sha256Stre
     close: () => void b.api.close(id),
   };
 }
+
+const hex = (buf: ArrayBuffer): string => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
+ * sha256 of one chunk, as hex, with the bytes back (they may travel to a worker and back).
+ * WebCrypto where the page has it (a secure context): the platform's native SHA-256, several times
+ * hash-wasm's speed and off the page's thread; otherwise hash-wasm in a worker.
+ */
+export async function sha256Piece(bytes: Uint8Array<ArrayBuffer>): Promise<{ hex: string; bytes: Uint8Array<ArrayBuffer> }> {
+  const subtle = globalThis.crypto?.subtle;
+  if (subtle) return { hex: hex(await subtle.digest('SHA-256', bytes)), bytes };
+  const h = await newSha256();
+  const back = await h.update(bytes);
+  return { hex: await h.digest(), bytes: back };
+}

@@ -4,7 +4,7 @@ import { downloadedFiles, parseManifest, type BundleManifest } from '../core/man
 import { openCachedBundle } from './cached-bundle';
 import { DEFAULT_CHUNK_SIZE, checkChunkSize } from './chunking';
 import { fetchFile } from './fetch-file';
-import { newSha256 } from './hash-state';
+import { newSha256, sha256Piece } from './hash-state';
 import { ModelDb, type BundleRecord } from './idb';
 import { diffManifests, manifestHashes } from './manifest-diff';
 import { runPool } from './pool';
@@ -261,6 +261,45 @@ export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
     return out.sort((a, b) => b.lastUsed - a.lastUsed);
   }
 
+  /** Bytes of stored chunks 0..n-1 whose whole sha256 is `sha`; -1 when it is not (or one is missing). */
+  async function streamHash(sha: string, n: number, onBytes: (n: number) => void): Promise<number> {
+    const h = await newSha256();
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const b = await db.getChunk(sha, i);
+      if (!b) {
+        h.close();
+        return -1;
+      }
+      const back = await h.update(new Uint8Array(await b.arrayBuffer()));
+      bytes += back.length;
+      onBytes(back.length);
+    }
+    return (await h.digest()) === sha ? bytes : -1;
+  }
+
+  /** Bytes of stored chunks 0..n-1 when each matches its piece hash, two checked at a time; else -1. */
+  async function checkPieces(sha: string, n: number, pieces: string[], onBytes: (n: number) => void): Promise<number> {
+    if (n !== pieces.length) return -1;
+    let bytes = 0;
+    let next = 0;
+    let bad = false;
+    const lane = async () => {
+      while (next < n && !bad) {
+        const i = next++;
+        const b = await db.getChunk(sha, i);
+        const hex = b ? (await sha256Piece(new Uint8Array(await b.arrayBuffer()))).hex : null;
+        if (hex !== pieces[i]) bad = true;
+        else {
+          bytes += b!.size;
+          onBytes(b!.size);
+        }
+      }
+    };
+    await Promise.all([lane(), lane()]);
+    return bad ? -1 : bytes;
+  }
+
   async function verify(id: string, vo: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<boolean> {
     const r = await db.getBundle(id);
     const text = r?.manifestText ?? r?.pendingManifestText;
@@ -269,6 +308,7 @@ export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
     const total = downloadedFiles(m).reduce((s, [, f]) => s + f.size, 0);
     let done = 0;
     let ok = true;
+    const onBytes = (n: number) => vo.onProgress?.((done += n), total);
     for (const f of new Map(downloadedFiles(m).map(([, f]) => [f.sha256, f])).values()) {
       throwIfAborted(vo.signal);
       const fr = await db.getFile(f.sha256);
@@ -276,16 +316,8 @@ export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
         ok = false;
         continue;
       }
-      const h = await newSha256();
-      let n = 0;
-      for (let i = 0; i < fr.chunks; i++) {
-        const b = await db.getChunk(f.sha256, i);
-        if (!b) break;
-        const bytes = await h.update(new Uint8Array(await b.arrayBuffer()));
-        n += bytes.length;
-        vo.onProgress?.((done += bytes.length), total);
-      }
-      if (n !== f.size || (await h.digest()) !== f.sha256) {
+      const n = f.chunks && fr.pieces && fr.chunkSize === f.chunks.size ? await checkPieces(f.sha256, fr.chunks, f.chunks.sha256, onBytes) : await streamHash(f.sha256, fr.chunks, onBytes);
+      if (n !== f.size) {
         ok = false;
         // Drop the broken content so the next prepare fetches it again instead of serving bad bytes.
         await db.deleteFile(f.sha256);

@@ -1,10 +1,12 @@
 /**
  * fetchFile against an in-memory stand-in for IndexedDB (same methods as ModelDb) and a scripted
- * source: resume points, saved hash state, restarts and integrity, without a browser.
+ * source: resume points, saved hash state, restarts and integrity, without a browser. Each case runs
+ * with both checks: the manifest's per-chunk sha256 (WebCrypto) and the whole-file sha256 (streamed).
  * The real IndexedDB + fetch path is covered by e2e/model-store.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { FileDigest } from '../../converter/parallel/runtime';
 import { PandaError } from '../../src/core/errors';
 import { fetchFile } from '../../src/model-store/fetch-file';
 import type { ModelDb } from '../../src/model-store/idb';
@@ -77,9 +79,12 @@ function source(data: Buffer, s: Script, log: number[]): BundleSource {
 }
 
 const CH = 4096;
-async function run(db: MemDb, data: Buffer, s: Script, retries = 3) {
+type Mode = 'pieces' | 'stream';
+async function runIn(db: MemDb, data: Buffer, s: Script, retries = 3, mode: Mode = 'stream') {
   const sha = createHash('sha256').update(data).digest('hex');
-  const job: PlanJob = { sha256: sha, size: data.length, paths: ['f.bin'], plan: planFile(data.length, sha, await db.getFile(sha), CH) };
+  // The manifest's piece hashes as the converter writes them.
+  const pieces = mode === 'pieces' ? new FileDigest(CH).update(data).digest().chunks : undefined;
+  const job: PlanJob = { sha256: sha, size: data.length, paths: ['f.bin'], plan: planFile(data.length, sha, await db.getFile(sha), CH, pieces) };
   const log: number[] = [];
   const notices: NoticeCode[] = [];
   let loaded = 0;
@@ -91,14 +96,16 @@ async function run(db: MemDb, data: Buffer, s: Script, retries = 3) {
   return { p, log, notices, sha, loaded: () => loaded };
 }
 
-describe('fetchFile', () => {
+describe.each(['pieces', 'stream'] as const)('fetchFile (%s)', (mode) => {
   const data = randomBytes(10 * CH + 123);
+  const run = (db: MemDb, d: Buffer, s: Script, retries = 3) => runIn(db, d, s, retries, mode);
 
   it('stores a verified file in exact chunks', async () => {
     const db = new MemDb();
     const r = await run(db, data, {});
     await r.p;
     expect(db.files.get(r.sha)).toMatchObject({ complete: true, chunks: 11, chunkSize: CH, hashState: null });
+    expect(db.files.get(r.sha)!.pieces).toBe(mode === 'pieces' ? true : undefined);
     expect((await db.stored(r.sha)).equals(data)).toBe(true);
     expect(r.log).toEqual([0]);
     expect(r.loaded()).toBe(data.length);
@@ -113,13 +120,13 @@ describe('fetchFile', () => {
     expect((await db.stored(r.sha)).equals(data)).toBe(true);
   });
 
-  it('after a failure, resumes at the stored chunk boundary with the saved hash state (no re-read)', async () => {
+  it('after a failure, resumes at the stored chunk boundary with the saved hash state, or none needed (no re-read)', async () => {
     const db = new MemDb();
     const first = await run(db, data, { dropAt: [3 * CH + 999] }, 0);
     await expect(first.p).rejects.toMatchObject({ code: 'DOWNLOAD_FAILED' });
     const rec = db.files.get(first.sha)!;
     expect(rec).toMatchObject({ complete: false, chunks: 3 });
-    expect(rec.hashState?.length).toBe(3 * CH);
+    expect(rec.hashState?.length).toBe(mode === 'stream' ? 3 * CH : undefined);
     const second = await run(db, data, {});
     await second.p;
     expect(second.log).toEqual([3 * CH]);
@@ -127,7 +134,7 @@ describe('fetchFile', () => {
     expect((await db.stored(second.sha)).equals(data)).toBe(true);
   });
 
-  it('re-hashes stored chunks when no hash state was saved', async () => {
+  if (mode === 'stream') it('re-hashes stored chunks when no hash state was saved', async () => {
     const db = new MemDb();
     const first = await run(db, data, { dropAt: [2 * CH + 5] }, 0);
     await expect(first.p).rejects.toThrow();
@@ -153,7 +160,38 @@ describe('fetchFile', () => {
     const e = await r.p.catch((x: unknown) => x);
     expect(e).toBeInstanceOf(PandaError);
     expect((e as PandaError).code).toBe('INTEGRITY_MISMATCH');
+    // Piece by piece, the message says which bytes are wrong.
+    if (mode === 'pieces') expect((e as PandaError).message).toContain(`bytes ${7 * CH}–${8 * CH} (chunk 7)`);
     expect(db.files.size).toBe(0);
     expect(db.chunks.size).toBe(0);
+  });
+});
+
+describe('fetchFile: from the streamed check to per-chunk hashes', () => {
+  const data = randomBytes(10 * CH + 123);
+
+  it('chunks stored by the streaming check are checked piece by piece before resuming', async () => {
+    const db = new MemDb();
+    const first = await runIn(db, data, { dropAt: [4 * CH + 1] }, 0, 'stream');
+    await expect(first.p).rejects.toMatchObject({ code: 'DOWNLOAD_FAILED' });
+    const second = await runIn(db, data, {}, 3, 'pieces');
+    await second.p;
+    expect(second.notices).toEqual(['REHASHED', 'RESUMED']);
+    expect(second.log).toEqual([4 * CH]);
+    expect(db.files.get(second.sha)).toMatchObject({ complete: true, pieces: true });
+    expect((await db.stored(second.sha)).equals(data)).toBe(true);
+  });
+
+  it('a damaged stored chunk found by that check restarts the file from 0', async () => {
+    const db = new MemDb();
+    const first = await runIn(db, data, { dropAt: [4 * CH + 1] }, 0, 'stream');
+    await expect(first.p).rejects.toMatchObject({ code: 'DOWNLOAD_FAILED' });
+    const bad = Buffer.from(await db.chunks.get(`${first.sha}/2`)!.arrayBuffer());
+    bad[10]! ^= 0xff;
+    db.chunks.set(`${first.sha}/2`, new Blob([bad]));
+    const second = await runIn(db, data, {}, 3, 'pieces');
+    await second.p;
+    expect(second.log).toEqual([0]);
+    expect((await db.stored(second.sha)).equals(data)).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import { BUILTIN_NOTICE, buildBuiltin } from '../../../cli/build-builtin';
 import { bundleNeeds } from '../../../src/app/workers/backend';
 import { openCheckpoint } from '../../../converter/checkpoint';
 import { f16BitsToF32 } from '../../../converter/quant/fp16';
-import { type BundleManifest, downloadedFiles, PANDAGPT_GENERATION, PANDAGPT_PROMPT, PANDAGPT_STOP, parseManifest, referencedFiles } from '../../../src/core/manifest';
+import { type BundleManifest, downloadedFiles, HASH_CHUNK_BYTES, PANDAGPT_GENERATION, PANDAGPT_PROMPT, PANDAGPT_STOP, parseManifest, referencedFiles } from '../../../src/core/manifest';
 import { convertFixture, DELTA, VICUNA } from '../llama/fixture';
 
 const sha256 = (p: string) => createHash('sha256').update(readFileSync(p)).digest('hex');
@@ -37,6 +37,9 @@ describe('bundle contents', () => {
     for (const [f, info] of Object.entries(m.files)) {
       expect(info.size, f).toBe(statSync(join(q4.dir, f)).size);
       expect(info.sha256, f).toBe(sha256(join(q4.dir, f)));
+      // Piece hashes for the page's per-chunk check (every fixture file fits one piece).
+      const bytes = readFileSync(join(q4.dir, f));
+      expect(info.chunks, f).toEqual({ size: HASH_CHUNK_BYTES, sha256: bytes.length ? [createHash('sha256').update(bytes).digest('hex')] : [] });
     }
     expect(new Set(referencedFiles(m))).toEqual(new Set(onDisk));
   });
