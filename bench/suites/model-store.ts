@@ -1,5 +1,5 @@
 /**
- * Model delivery throughput in Chromium (issue 11): download + sha256 + IndexedDB writes of a
+ * Model delivery throughput in Chromium (issue 11): download + check + IndexedDB writes of a
  * synthetic bundle (one large file) through the real model store, beside a plain `fetch` read of
  * the same files from the same local server in the same page, plus the cached prepare, reading a
  * file back and re-verifying. Runs `e2e/model-store/throughput.spec.ts` (which builds and serves its
@@ -22,6 +22,9 @@ interface Throughput {
   streamDownloadVsRaw: number;
   streamDownload: string;
   streamVerify: string;
+  diskRawRead: string;
+  diskDownloadVsRaw: number;
+  diskDownload: string;
 }
 
 const ms = (s: string): number => Number(/^(\d+) ms/.exec(s)?.[1] ?? NaN);
@@ -52,6 +55,7 @@ const suite: BenchSuite = {
       { suite: SUITE, case: kase, metric: 'raw HTTP read', value: rate(ms(r.rawRead)), unit: 'MiB/s', notes: 'plain fetch of every file, bodies discarded' },
       { suite: SUITE, case: kase, metric: 'download + verify + store', value: rate(ms(r.download)), unit: 'MiB/s', notes: 'model store prepare(): each 16 MiB chunk against its manifest sha256 (WebCrypto), IndexedDB writes' },
       { suite: SUITE, case: kase, metric: 'download / raw read', value: r.downloadVsRaw, unit: 'x', notes: 'target >= 0.5, same run' },
+      { suite: SUITE, case: kase, metric: 'profile on disk: download / raw read', value: r.diskDownloadVsRaw, unit: 'x', notes: `a persistent profile, as a user's browser: ${r.diskDownload} vs raw ${r.diskRawRead}` },
       { suite: SUITE, case: kase, metric: 'older bundle (whole-file sha256): download / raw read', value: r.streamDownloadVsRaw, unit: 'x', notes: `hash-wasm in a worker; ${r.streamDownload}` },
       { suite: SUITE, case: kase, metric: 'cached prepare', value: ms(r.cachedPrepare), unit: 'ms', notes: 'manifest revalidation only, nothing re-hashed' },
       { suite: SUITE, case: kase, metric: 'verify (re-hash all)', value: rate(ms(r.verify)), unit: 'MiB/s', notes: 'on request only' },

@@ -8,7 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { chromium, expect, test } from '@playwright/test';
+import { chromiumArgs } from '../../playwright.config';
 import { startModelServer } from '../support/model-server';
 import { writeSyntheticBundle } from '../support/synthetic-bundle';
 import { HASH_CHUNK_BYTES } from '../../src/core/manifest';
@@ -35,6 +36,18 @@ test('model store throughput', async ({ page }) => {
     };
     const stream = await bench('s');
     const r = await bench('b');
+    // The same in a profile on disk, as a user's browser has it (IndexedDB blobs written to files).
+    const profile = join(root, 'profile');
+    const disk = await chromium.launchPersistentContext(profile, { executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs, headless: true });
+    let onDisk: typeof r;
+    try {
+      const p = await disk.newPage();
+      await p.goto(`${app.origin}/harness.html`);
+      await expect(p.locator('body')).toHaveAttribute('data-ready', '1');
+      onDisk = await p.evaluate(([u, bp, c]) => window.harness.bench(u, bp, c), [`${server.origin}/b/`, 'onnx/decoder.onnx.data', 16 * MiB] as const);
+    } finally {
+      await disk.close();
+    }
     const total = Object.values(B.files).reduce((s, f) => s + f.size, 0) / MiB;
     const rate = (mib: number, ms: number) => `${(mib / (ms / 1000)).toFixed(0)} MiB/s`;
     console.log(
@@ -52,10 +65,15 @@ test('model store throughput', async ({ page }) => {
         streamDownloadVsRaw: +(stream.rawRead / stream.download).toFixed(2),
         streamDownload: `${stream.download.toFixed(0)} ms (${rate(total, stream.download)}, whole-file sha256 in a worker)`,
         streamVerify: `${stream.verify.toFixed(0)} ms (${rate(total, stream.verify)})`,
+        diskRawRead: `${onDisk.rawRead.toFixed(0)} ms (${rate(total, onDisk.rawRead)})`,
+        diskDownloadVsRaw: +(onDisk.rawRead / onDisk.download).toFixed(2),
+        diskDownload: `${onDisk.download.toFixed(0)} ms (${rate(total, onDisk.download)}, profile on disk)`,
+        diskReadFile: `${onDisk.readFile.toFixed(0)} ms (${rate(bigMiB, onDisk.readFile)})`,
       }),
     );
     expect(r.ok).toBe(true);
     expect(stream.ok).toBe(true);
+    expect(onDisk.ok).toBe(true);
     expect(r.size).toBe(bigMiB * MiB);
     expect(r.blobSize).toBe(bigMiB * MiB);
   } finally {

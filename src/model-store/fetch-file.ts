@@ -34,16 +34,22 @@ export interface FetchFileOptions {
 
 const isRetryable = (e: unknown) => e instanceof PandaError && e.code === 'DOWNLOAD_FAILED' && e.details.retryable === true;
 
-/** Chunks received but not yet hashed and stored: enough to keep the network busy meanwhile. */
-const PIPELINE = 3;
+/** Chunks received but not yet checked and stored: enough to keep the network busy meanwhile. */
+const PIPELINE = 4;
 
 /**
  * How a file's bytes are checked as its chunks arrive: the manifest's sha256 of each chunk
  * (`pieces`, checked on their own and at once), or the whole file's sha256 streamed chunk by chunk.
  */
+interface Checked {
+  bytes: Uint8Array<ArrayBuffer>;
+  /** The whole-file hash state right after this chunk (null when chunks are checked on their own). */
+  state: Sha256State | null;
+}
+
 interface Checker {
   /** Checks chunk `index`; resolves with the bytes to store and the hash state to save beside them. */
-  check(index: number, bytes: Uint8Array<ArrayBuffer>): Promise<{ bytes: Uint8Array<ArrayBuffer>; state: Sha256State | null }>;
+  check(index: number, bytes: Uint8Array<ArrayBuffer>): Promise<Checked>;
   /** After the last chunk: throws INTEGRITY_MISMATCH unless the file is the manifest's. */
   finish(): Promise<void>;
   close(): void;
@@ -162,26 +168,44 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
 
   // Check whole chunks as they are stored, so a saved hash state always covers exactly the stored
   // chunks (bytes past the last boundary live only in `chunker` until their chunk is full). Two
-  // stages that overlap: chunk k+1 is checked (in a worker, or by WebCrypto) while chunk k is written
-  // to IndexedDB with the state taken right after it. `settle()` waits for both (and rethrows).
+  // stages that overlap: later chunks are checked (in a worker, or by WebCrypto) while earlier ones
+  // are written to IndexedDB. The chunks checked while a write was committing go out together: one
+  // transaction for them and the file record (with the state after the last), in order. At most
+  // PIPELINE chunks wait (bounded memory). `settle()` waits for both stages (and rethrows).
+  interface Entry {
+    checked: Promise<Checked>;
+    value?: Checked;
+  }
+  let queue: Entry[] = [];
   let checking: Promise<unknown> = Promise.resolve();
   let storing: Promise<void> = Promise.resolve();
-  let inFlight = 0;
   let nextIndex = rec.chunks;
+  let onWritten: () => void = () => undefined;
+  const writeBatch = async (): Promise<void> => {
+    const head = queue[0];
+    if (!head) return; // written with an earlier batch
+    head.value ??= await head.checked;
+    let n = 1;
+    while (n < queue.length && queue[n]!.value) n++;
+    const batch = queue.slice(0, n).map((e) => e.value!);
+    const index = rec.chunks;
+    rec.chunks += n;
+    rec.hashState = batch[n - 1]!.state;
+    await db.putChunks(rec, index, batch.map((c) => c.bytes));
+    queue = queue.slice(n);
+    onWritten();
+  };
   const enqueue = async (bytes: Uint8Array<ArrayBuffer>) => {
-    const checked = checker.check(nextIndex++, bytes);
-    checking = Promise.all([checking, checked.catch(() => undefined)]);
-    inFlight++;
-    const stored = storing.then(async () => {
-      const { bytes: back, state } = await checked;
-      const index = rec.chunks;
-      rec.chunks++;
-      rec.hashState = state;
-      await db.putChunk(rec, index, back);
-    });
-    storing = stored.finally(() => inFlight--);
+    const e: Entry = { checked: checker.check(nextIndex++, bytes) };
+    e.checked.then(
+      (v) => (e.value = v),
+      () => undefined,
+    );
+    checking = Promise.all([checking, e.checked.catch(() => undefined)]);
+    queue.push(e);
+    storing = storing.then(writeBatch);
     storing.catch(() => undefined); // settle() rethrows it; until then it is not an unhandled rejection
-    if (inFlight >= PIPELINE) await stored;
+    while (queue.length >= PIPELINE) await Promise.race([storing, new Promise<void>((r) => (onWritten = r))]);
   };
   const store = async (bytes: Uint8Array<ArrayBuffer>) => {
     await enqueue(bytes);
@@ -202,6 +226,7 @@ export async function fetchFile(db: ModelDb, source: BundleSource, job: PlanJob,
     rec.hashState = null;
     received = 0;
     nextIndex = 0;
+    queue = [];
     checker.close();
     checker = await newChecker();
     chunker = new Chunker(chunkSize);

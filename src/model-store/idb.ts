@@ -55,11 +55,14 @@ export class ModelDb {
     return get<FileRecord>(fKey(sha), this.store);
   }
 
-  /** Store chunk `index` and the file's new state in one transaction, so they never disagree. */
-  putChunk(rec: FileRecord, index: number, bytes: Uint8Array<ArrayBuffer>): Promise<void> {
-    const blob = new Blob([bytes]);
+  /**
+   * Store chunks `from`, `from + 1`, ... and the file's new state in one transaction, so they never
+   * disagree (and several chunks cost one commit).
+   */
+  putChunks(rec: FileRecord, from: number, chunks: Uint8Array<ArrayBuffer>[]): Promise<void> {
+    const blobs = chunks.map((c) => new Blob([c]));
     return this.store('readwrite', (s) => {
-      s.put(blob, cKey(rec.sha256, index));
+      blobs.forEach((b, i) => s.put(b, cKey(rec.sha256, from + i)));
       s.put(rec, fKey(rec.sha256));
       return promisifyRequest(s.transaction);
     });

@@ -90,4 +90,31 @@ describe('WorkerBridge recovery', () => {
     await expect(bridge.generate({ prompt: 'x', params: { maxNewTokens: 1, temperature: 1, topP: 1, topK: 0 } }, () => undefined)).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
     await expect(new EncoderBridge(h.callbacks, h.create).encode({ kind: 'bytes' } as never)).rejects.toMatchObject({ code: 'MODEL_NOT_LOADED' });
   });
+
+  it('a warm worker (started before the manifest is read) is the one the first load uses; a later load gets a fresh one', async () => {
+    const h = harness();
+    const bridge = new LlmBridge(h.callbacks, h.create);
+    dispose = () => bridge.dispose();
+    bridge.warm();
+    bridge.warm();
+    expect(h.workers).toHaveLength(1);
+    await bridge.load(bundle, choice, () => undefined);
+    expect(h.workers).toHaveLength(1);
+    bridge.warm(); // a used worker stays as it is...
+    await bridge.load(bundle, choice, () => undefined);
+    expect(h.workers).toHaveLength(2); // ...and a new load replaces it (its ORT env is set once)
+    expect(h.calls).toEqual(['init', 'load', 'init', 'load']);
+  });
+
+  it('a warm worker that dies before any call is replaced quietly by the first load', async () => {
+    const h = harness();
+    const bridge = new LlmBridge(h.callbacks, h.create);
+    dispose = () => bridge.dispose();
+    bridge.warm();
+    h.workers[0]!.crash();
+    await tick();
+    expect(h.events).toEqual([]);
+    expect(await bridge.load(bundle, choice, () => undefined)).toMatchObject({ format: 'fp32' });
+    expect(h.workers).toHaveLength(2);
+  });
 });

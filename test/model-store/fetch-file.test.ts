@@ -24,11 +24,17 @@ class MemDb {
   async putFile(r: FileRecord) {
     this.files.set(r.sha256, structuredClone(r));
   }
-  async putChunk(r: FileRecord, i: number, bytes: Uint8Array<ArrayBuffer>) {
+  /** Sizes of the batches written (one transaction each). */
+  batches: number[] = [];
+  async putChunks(r: FileRecord, from: number, chunks: Uint8Array<ArrayBuffer>[]) {
     this.writes++;
-    this.chunks.set(`${r.sha256}/${i}`, new Blob([bytes]));
+    this.batches.push(chunks.length);
+    await new Promise((ok) => setTimeout(ok, this.writeMs));
+    chunks.forEach((c, i) => this.chunks.set(`${r.sha256}/${from + i}`, new Blob([c])));
     this.files.set(r.sha256, structuredClone(r));
   }
+  /** A slow disk: each transaction takes this long. */
+  writeMs = 0;
   async getChunk(sha: string, i: number) {
     return this.chunks.get(`${sha}/${i}`);
   }
@@ -109,6 +115,18 @@ describe.each(['pieces', 'stream'] as const)('fetchFile (%s)', (mode) => {
     expect((await db.stored(r.sha)).equals(data)).toBe(true);
     expect(r.log).toEqual([0]);
     expect(r.loaded()).toBe(data.length);
+  });
+
+  it('on a slow disk, chunks checked meanwhile are written together (one transaction), in order, at most 4 waiting', async () => {
+    const db = new MemDb();
+    db.writeMs = 15;
+    const r = await run(db, data, {});
+    await r.p;
+    expect((await db.stored(r.sha)).equals(data)).toBe(true);
+    expect(db.batches.reduce((a, b) => a + b, 0)).toBe(11);
+    expect(Math.max(...db.batches)).toBeGreaterThan(1);
+    expect(Math.max(...db.batches)).toBeLessThanOrEqual(4);
+    expect(db.files.get(r.sha)).toMatchObject({ complete: true, chunks: 11 });
   });
 
   it('retries a dropped stream from the exact byte it reached', async () => {

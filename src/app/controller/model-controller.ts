@@ -6,7 +6,7 @@ import { PandaError } from '../../core/errors';
 import { createModelStore, createUrlSource, formatBytes, type BundleSource, type CachedBundle, type PrepareEvent } from '../../model-store';
 import { useApp } from '../store';
 import type { BundleManifest } from '../../core/manifest';
-import { browserEnv, bundleNeeds, detectBackend, type BackendChoice } from '../workers/backend';
+import { browserEnv, bundleNeeds, detectBackend, type BackendChoice, type BackendEnv } from '../workers/backend';
 import { encoderBridge, llmBridge } from './services';
 
 export const BUILTIN_MODEL_URL = './models/builtin/';
@@ -39,6 +39,14 @@ function prepareProgress(e: PrepareEvent): void {
 
 let currentSource: BundleSource | undefined;
 
+/** `env` whose adapter request is already under way (asked once, answered to whoever asks). */
+function earlyAdapter(env: BackendEnv): BackendEnv {
+  if (!env.gpu) return env;
+  const adapter = env.gpu.requestAdapter();
+  adapter.catch(() => undefined); // detectBackend sees the failure when it asks; unused, it is no error
+  return { ...env, gpu: { requestAdapter: () => adapter } };
+}
+
 /**
  * Loads (or reloads: backend change, another bundle from the model panel) the model. Loads run
  * one after another; a call without a source reloads the current one.
@@ -58,11 +66,16 @@ async function load(source: BundleSource): Promise<void> {
   setModel({ state: 'loading', error: undefined, encoderReady: false, progress: { stage: 'Checking your device', fraction: null } });
   try {
     const override = useApp.getState().settings.backend;
+    // Work that does not depend on the manifest starts now, beside its revalidation: the workers'
+    // scripts (onnxruntime's JS) load, and the GPU adapter is asked for.
+    llmBridge().warm();
+    encoderBridge().warm();
+    const env = earlyAdapter(browserEnv());
     // The backend follows from the device and the bundle's needs: decided as soon as the manifest
     // is read, so a bundle this device cannot run is refused before any download.
     let choice: BackendChoice | undefined;
     const decide = async (manifest: BundleManifest): Promise<void> => {
-      choice = await detectBackend(browserEnv(), override === 'auto' ? undefined : override, bundleNeeds(manifest));
+      choice = await detectBackend(env, override === 'auto' ? undefined : override, bundleNeeds(manifest));
       setModel({ backend: choice });
       if (choice.warning) pushToast({ kind: 'info', message: choice.warning, code: 'BACKEND_SLOW' });
     };

@@ -33,7 +33,7 @@ export class EncoderBridge extends WorkerBridge<EncoderWorkerApi, EncoderLoad, E
   }
 
   protected async reload({ bundle, choice }: EncoderLoad, onProgress: (e: ProgressEvent) => void = () => undefined): Promise<EncoderLoadInfo> {
-    this.host.terminate();
+    this.host.recycle();
     const lost = (reason: string): void => this.host.fail(new PandaError('GPU_DEVICE_LOST', `The GPU device was lost (${reason}). The encoder is being reloaded; your conversation is kept.`));
     await this.host.call((api) => api.init(runtimeConfig(choice), Comlink.proxy(lost)));
     return this.host.call((api) => api.load(bundle.manifest, Comlink.proxy((p: string) => bundle.readBlob(p)), Comlink.proxy(onProgress)));

@@ -43,7 +43,7 @@ export class LlmBridge extends WorkerBridge<LlmWorkerApi, LlmLoad, LlmLoadInfo> 
   }
 
   protected async reload({ bundle, choice, prefer }: LlmLoad, onProgress: (e: ProgressEvent) => void = () => undefined): Promise<LlmLoadInfo> {
-    this.host.terminate();
+    this.host.recycle();
     const lost = (reason: string): void => this.host.fail(new PandaError('GPU_DEVICE_LOST', `The GPU device was lost (${reason}). The model is being reloaded; your conversation is kept.`));
     await this.host.call((api) => api.init(runtimeConfig(choice), Comlink.proxy(lost), this.stopFlag));
     return this.host.call((api) => api.load(bundle.manifest, Comlink.proxy((p: string) => bundle.readBlob(p)), Comlink.proxy(onProgress), prefer));

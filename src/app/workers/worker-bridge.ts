@@ -46,7 +46,7 @@ export abstract class WorkerBridge<Api extends DisposableWorkerApi, Load, Info> 
 
   /**
    * Loads `what` on a fresh worker: the first load (with progress) and every recovery (without).
-   * Implementations start with `this.host.terminate()`: a worker's ORT env is set once.
+   * Implementations start with `this.host.recycle()`: a worker's ORT env is set once.
    */
   protected abstract reload(what: Load, onProgress?: (e: ProgressEvent) => void): Promise<Info>;
 
@@ -71,6 +71,11 @@ export abstract class WorkerBridge<Api extends DisposableWorkerApi, Load, Info> 
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** Starts the worker ahead of its first load (its scripts load meanwhile). */
+  warm(): void {
+    this.host.warm();
   }
 
   async dispose(): Promise<void> {

@@ -23,6 +23,8 @@ export class WorkerHost<Api extends object> {
   private remote: Comlink.Remote<Api> | undefined;
   private crashReject = new Set<(e: PandaError) => void>();
   private generation = 0;
+  /** Started ahead of need (`warm`) and not called yet: nothing to lose if it dies or is replaced. */
+  private fresh = false;
 
   constructor(
     private readonly create: () => Worker,
@@ -32,6 +34,21 @@ export class WorkerHost<Api extends object> {
   get api(): Comlink.Remote<Api> {
     if (!this.remote) this.start();
     return this.remote!;
+  }
+
+  /**
+   * Starts the worker now, if none runs, so its script loads (onnxruntime's JS included) while
+   * the page does other work, e.g. revalidating the model's manifest.
+   */
+  warm(): void {
+    if (this.remote) return;
+    this.start();
+    this.fresh = true;
+  }
+
+  /** A worker for a new load: the warm one if no call used it yet, else a fresh one (a worker's ORT env is set once). */
+  recycle(): void {
+    if (!this.fresh) this.terminate();
   }
 
   private start(): void {
@@ -49,6 +66,7 @@ export class WorkerHost<Api extends object> {
   /** Runs a worker call; rejects with a typed error, also when the worker dies meanwhile. */
   async call<T>(fn: (api: Comlink.Remote<Api>) => Promise<T>): Promise<T> {
     const api = this.api;
+    this.fresh = false;
     let onCrash!: (e: PandaError) => void;
     const crashed = new Promise<never>((_, reject) => (onCrash = reject));
     this.crashReject.add(onCrash);
@@ -68,7 +86,9 @@ export class WorkerHost<Api extends object> {
 
   private crash(gen: number, error: PandaError): void {
     if (gen !== this.generation || !this.worker) return; // an old worker's late event
+    const unused = this.fresh;
     this.terminate();
+    if (unused) return; // a warm worker that never ran anything: the first call starts another
     this.crashReject.forEach((r) => r(error));
     this.crashReject.clear();
     this.onCrash(error);
@@ -76,6 +96,7 @@ export class WorkerHost<Api extends object> {
 
   terminate(): void {
     this.generation++;
+    this.fresh = false;
     this.remote?.[Comlink.releaseProxy]();
     this.worker?.terminate();
     this.worker = undefined;
