@@ -57,6 +57,7 @@ describe('the bundle decides too, before any download', () => {
     const slow = await detectBackend(env({ gpu: gpu({ fallback: true }) }), undefined, b7);
     expect(slow.backend).toBe('webgpu');
     expect(slow.warning).toMatch(/software GPU: this model will take minutes/);
+    expect(slow.encoders).toBeUndefined(); // the encoders' size is not known: they stay with the LLM
     await expect(detectBackend(env({}), undefined, b7)).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE', message: expect.stringMatching(/no WebGPU.*4\.3 GiB decoder does not fit WebAssembly \(at most 3\.0 GiB/) });
     await expect(detectBackend(env({ gpu: gpu() }), 'wasm', b7)).rejects.toMatchObject({ message: expect.stringMatching(/WebAssembly was chosen in Settings.*Choose Auto or WebGPU/) });
   });
@@ -69,5 +70,24 @@ describe('the bundle decides too, before any download', () => {
     expect(await detectBackend(env({ gpu: small }), undefined, { wasmDecoderBytes: 1e8, gpuMaxTensorBytes: 300 * 1024 ** 2 })).toMatchObject({ backend: 'wasm', reason: expect.stringMatching(/300 MiB GPU buffer/) });
     // unknown (older bundles): no check
     expect(await detectBackend(env({ gpu: small }), undefined, { wasmDecoderBytes: 1e8 })).toMatchObject({ backend: 'webgpu' });
+  });
+});
+
+describe('the media encoders may run elsewhere than the LLM', () => {
+  const GiB = 1024 ** 3;
+  const gpu = (fallback: boolean) => ({
+    requestAdapter: async () => ({ features: new Set<string>(), info: { description: fallback ? 'SwiftShader' : 'RTX', isFallbackAdapter: fallback }, limits: { maxBufferSize: 4 * GiB, maxStorageBufferBindingSize: 2 * GiB } }),
+  });
+  const b7 = { wasmDecoderBytes: 4.6e9, gpuMaxTensorBytes: 0.9 * GiB, wasmEncoderBytes: 0.9 * GiB };
+
+  it('beside a 7B LLM on a software adapter, ImageBind-Huge runs on WebAssembly, and the reason says so', async () => {
+    const c = await detectBackend(env({ gpu: gpu(true) }), undefined, b7);
+    expect(c).toMatchObject({ backend: 'webgpu', encoders: { backend: 'wasm', numThreads: 4 } });
+    expect(c.reason).toMatch(/media encoders on WebAssembly/);
+  });
+
+  it('on a real GPU, or when the encoders do not fit WebAssembly, they stay with the LLM', async () => {
+    expect((await detectBackend(env({ gpu: gpu(false) }), undefined, b7)).encoders).toBeUndefined();
+    expect((await detectBackend(env({ gpu: gpu(true) }), undefined, { ...b7, wasmEncoderBytes: 3.5 * GiB })).encoders).toBeUndefined();
   });
 });

@@ -87,7 +87,7 @@ async function load(source: BundleSource): Promise<void> {
     if (!useApp.getState().settingsTouched) useApp.getState().resetSettings(m.llm.generation);
     const enc = m.imagebind
       ? encoderBridge()
-          .load(bundle, choice, (p) => setModel({ progress: { stage: p.stage, fraction: p.total ? p.loaded / p.total : null } }))
+          .load(bundle, choice.encoders ?? choice, (p) => setModel({ progress: { stage: p.stage, fraction: p.total ? p.loaded / p.total : null } }))
           .then(
             () => setModel({ encoderReady: true }),
             (e: PandaError) => pushToast({ kind: 'error', message: `Media encoder: ${e.message}`, code: e.code }),

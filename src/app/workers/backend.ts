@@ -9,6 +9,10 @@
  * - and a plain refusal with sizes when neither can run the bundle (e.g. a 7B decoder without a
  *   usable GPU: 4 GB of weights do not fit wasm's 4 GiB address space).
  *
+ * The media encoders have their own worker and may get another backend: when the LLM must run on a
+ * software fallback adapter (too big for wasm), the encoders run on wasm if they fit (ViT-H takes
+ * about a minute per image there, many minutes on SwiftShader).
+ *
  * Threads only when the page is cross-origin isolated (SharedArrayBuffer needs COOP/COEP).
  */
 import { PandaError } from '../../core/errors';
@@ -23,6 +27,8 @@ export interface BackendChoice {
   reason: string;
   /** Said to the user beside the choice (e.g. a software GPU will be slow). */
   warning?: string;
+  /** The media encoders' worker, when it runs elsewhere than the LLM (absent: the same choice). */
+  encoders?: BackendChoice;
 }
 
 interface AdapterLike {
@@ -45,6 +51,8 @@ export interface BundleNeeds {
   wasmDecoderBytes: number;
   /** Largest single weight among the parts WebGPU would load (unknown for older bundles). */
   gpuMaxTensorBytes?: number;
+  /** Bytes of every media encoder the wasm backend would load (they may all be in use at once). */
+  wasmEncoderBytes?: number;
 }
 
 /**
@@ -59,7 +67,14 @@ export function bundleNeeds(m: BundleManifest): BundleNeeds {
   const gpuParts: OnnxPart[] = [pickVariant(m.llm.decoders, 'webgpu')];
   for (const e of Object.values(m.imagebind?.encoders ?? {})) if (e && e.modality !== 'text') gpuParts.push(pickVariant(e.variants, 'webgpu'));
   const known = gpuParts.every((p) => p.maxTensorBytes !== undefined);
+  const encoderFiles = new Set<string>();
+  for (const e of Object.values(m.imagebind?.encoders ?? {})) {
+    if (!e || e.modality === 'text') continue;
+    const v = pickVariant(e.variants, 'wasm');
+    [v.file, ...v.externalData].forEach((f) => encoderFiles.add(f)); // images and video share a graph
+  }
   return {
+    wasmEncoderBytes: [...encoderFiles].reduce((s, f) => s + (m.files[f]?.size ?? 0), 0),
     wasmDecoderBytes: partBytes(m, pickVariant(m.llm.decoders, 'wasm')),
     gpuMaxTensorBytes: known ? Math.max(...gpuParts.map((p) => p.maxTensorBytes!)) : undefined,
   };
@@ -123,7 +138,11 @@ export async function detectBackend(env: BackendEnv, override?: BackendKind, nee
   if (override === 'webgpu') return webgpu('chosen in Settings');
   if (fallback) {
     if (wasmFits) return wasm(`the only WebGPU adapter (${name}) is a software fallback, slower than WebAssembly`);
-    return webgpu('the only WebGPU adapter, a software fallback', `${name} is a software GPU: this model will take minutes per answer. A device with a real GPU runs it far faster.`);
+    const llm = webgpu('the only WebGPU adapter, a software fallback', `${name} is a software GPU: this model will take minutes per answer. A device with a real GPU runs it far faster.`);
+    const encodersFit = needs?.wasmEncoderBytes !== undefined && needs.wasmEncoderBytes <= WASM_MAX_WEIGHT_BYTES;
+    if (!encodersFit) return llm;
+    const encoders: BackendChoice = { backend: 'wasm', fp16: false, numThreads: threads.numThreads, reason: `WebAssembly, ${threads.why}: faster than ${name}, a software fallback adapter` };
+    return { ...llm, reason: `${llm.reason}; media encoders on WebAssembly (faster than a software adapter)`, encoders };
   }
   return webgpu('a WebGPU adapter is available');
 }

@@ -103,6 +103,9 @@ describe('build:model (built-in PandaGPT-nano bundle)', () => {
     expect(needs.wasmDecoderBytes).toBe(m.files['decoder-fp32.onnx']!.size + m.files['decoder-fp32.onnx.data']!.size);
     expect(needs.gpuMaxTensorBytes).toBeGreaterThan(0);
     expect(needs.gpuMaxTensorBytes).toBeLessThan(needs.wasmDecoderBytes);
+    // the media encoders the wasm backend would load: every non-text graph once (image = video's)
+    const encoderFiles = new Set(Object.values(m.imagebind!.encoders).filter((e) => e!.modality !== 'text').flatMap((e) => [e!.variants[0]!.file, ...e!.variants[0]!.externalData]));
+    expect(needs.wasmEncoderBytes).toBe([...encoderFiles].reduce((s, f) => s + m.files[f]!.size, 0));
     expect(await buildBuiltin({ out, log: (x) => log.push(x) })).toBe('up-to-date');
     // a bundle file gone → rebuilt
     rmSync(join(out, 'decoder-fp32.onnx'));
