@@ -175,7 +175,10 @@ export class FileExternalDataSink implements ExternalDataSink {
   private put(file: number, start: number, bytes: Uint8Array): void {
     for (const part of this.parts(file, start, bytes)) {
       let written = 0;
-      while (written < part.byteLength) written += writeSync(this.fd, part, written, part.byteLength - written);
+      // Explicit positions, as putAsync's: a positional write does not move the file position, so
+      // a write "at the current position" after one would land at a stale offset (it did: two
+      // encoder tensors swapped places in a pooled ImageBind-Huge conversion, the hash was right).
+      while (written < part.byteLength) written += writeSync(this.fd, part, written, part.byteLength - written, this.offset + written);
       this.hash?.update(part);
       this.offset += part.byteLength;
     }
