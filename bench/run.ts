@@ -14,10 +14,12 @@ import { type BenchBrowser, startBenchBrowser } from './lib/browser';
 import { machineInfo, markdownTable } from './lib/report';
 import type { BenchContext, BenchRow, BenchSuite } from './types';
 
-const HELP = `npm run bench -- [--only a,b] [--quick] [--list]
+const HELP = `npm run bench -- [--only a,b] [--quick] [--list] [--size 7b|13b]
 
-  --only a,b   run only these suites (file names in bench/suites/)
+  --only a,b   run only these suites (file names in bench/suites/); opt-in suites
+               (real-size) run only when named here
   --quick      small sizes only (smoke run)
+  --size S     model size for the real-size rehearsal: 7b (default) or 13b
   --list       list the suites and exit
 `;
 
@@ -38,7 +40,7 @@ async function loadSuites(): Promise<BenchSuite[]> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, list: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } }, strict: true });
+  const { values } = parseArgs({ options: { only: { type: 'string' }, quick: { type: 'boolean', default: false }, size: { type: 'string', default: '7b' }, list: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } }, strict: true });
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -50,7 +52,7 @@ async function main(): Promise<number> {
   }
   const all = await loadSuites();
   if (values.list) {
-    process.stdout.write(all.map((s) => s.name).join('\n') + '\n');
+    process.stdout.write(all.map((s) => (s.optIn ? `${s.name} (opt-in: ${s.optIn})` : s.name)).join('\n') + '\n');
     return 0;
   }
   const only = values.only?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -59,7 +61,11 @@ async function main(): Promise<number> {
     process.stderr.write(`unknown suite(s): ${unknown.join(', ')}; available: ${all.map((s) => s.name).join(', ')}\n`);
     return 2;
   }
-  const suites = only ? all.filter((s) => only.includes(s.name)) : all;
+  const suites = only ? all.filter((s) => only.includes(s.name)) : all.filter((s) => !s.optIn);
+  if (values.size !== '7b' && values.size !== '13b') {
+    process.stderr.write(`--size must be 7b or 13b, not ${values.size}\n`);
+    return 2;
+  }
 
   const workDir = join(benchDir, '.work');
   mkdirSync(workDir, { recursive: true });
@@ -72,6 +78,7 @@ async function main(): Promise<number> {
     for (const s of suites) {
       const ctx: BenchContext = {
         quick: values.quick,
+        size: values.size,
         root,
         workDir,
         log: (m) => process.stderr.write(`[${s.name}] ${m}\n`),

@@ -16,6 +16,8 @@ export interface BenchRow {
 export interface BenchContext {
   /** Small sizes only (smoke run). */
   quick: boolean;
+  /** `--size`: the real-size rehearsal's model, 7b or 13b. */
+  size: '7b' | '13b';
   /** Absolute repo root. */
   root: string;
   /** Absolute `bench/.work/` (gitignored): generated checkpoints and bundles, reused across runs. */
@@ -28,5 +30,7 @@ export interface BenchContext {
 
 export interface BenchSuite {
   name: string;
+  /** Runs only when named with --only; says why (e.g. it takes an hour and 60 GB of disk). */
+  optIn?: string;
   run(ctx: BenchContext): Promise<BenchRow[]>;
 }

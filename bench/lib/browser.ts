@@ -64,7 +64,8 @@ function serveDirs(mounts: Record<string, string>): Plugin {
   };
 }
 
-function freePort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
   return new Promise((ok, fail) => {
     const s = createNetServer();
     s.once('error', fail);

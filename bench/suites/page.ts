@@ -14,14 +14,12 @@
  *    from a second local origin, wasm, persistent profile), where loading is more than fixed costs.
  * Timings are stamped in the page (bench/browser/page-probe.ts), not across Playwright round trips.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { preview, type PreviewServer } from 'vite';
-import { installPageProbe, type ProbeMark, readMarks, sendNow } from '../browser/page-probe';
+import { installPageProbe, readMarks, sendNow } from '../browser/page-probe';
+import { ensureBuilt, findMark, NAME_SHIM, pageAlerts, servePreview, type Visit, visit } from '../lib/app-page';
 import type { BenchContext, BenchRow, BenchSuite } from '../types';
 import { startModelServer } from '../../e2e/support/model-server';
 import { chromiumArgs } from '../../playwright.config';
@@ -32,76 +30,11 @@ const SUITE = 'page';
 const IMAGE = 'test/fixtures/pandagpt-tiny/media/images/dog_image.jpg';
 const QUESTION = 'Describe this image.';
 const MAX_NEW_TOKENS = 64;
-const LOAD_TIMEOUT_MS = 240_000;
 const ANSWER_TIMEOUT_MS = 300_000;
 const BACKENDS = [
   { backend: 'wasm', label: 'wasm', notes: '' },
   { backend: 'webgpu', label: 'webgpu (SwiftShader)', notes: 'correctness only: SwiftShader is a CPU rasteriser, not GPU speed' },
 ] as const;
-
-/** tsx compiles with esbuild keepNames, which wraps functions in `__name(...)`; the page lacks it. */
-const NAME_SHIM = 'globalThis.__name ??= (f) => f;';
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createNetServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
-}
-
-function ensureBuilt(ctx: BenchContext): void {
-  if (existsSync(join(ctx.root, 'dist/index.html')) && existsSync(join(ctx.root, 'dist/models/builtin/manifest.json'))) return;
-  ctx.log('dist/ is missing: npm run build');
-  // Child stdout goes to stderr: stdout carries only the results table.
-  execFileSync('npm', ['run', 'build'], { cwd: ctx.root, stdio: ['ignore', 2, 2] });
-}
-
-async function servePreview(root: string): Promise<{ server: PreviewServer; origin: string }> {
-  const port = await freePort();
-  const server = await preview({ root, configFile: join(root, 'vite.config.ts'), logLevel: 'warn', preview: { host: '127.0.0.1', port, strictPort: true, open: false } });
-  return { server, origin: `http://127.0.0.1:${port}` };
-}
-
-/** The first mark of `kind` at or after `from` whose value matches. */
-function findMark(marks: ProbeMark[], kind: ProbeMark['kind'], test: (v: string) => boolean, from = 0): ProbeMark | undefined {
-  return marks.find((m) => m.kind === kind && m.t >= from && test(m.value));
-}
-
-async function pageAlerts(page: Page): Promise<string> {
-  return (await page.locator('[role="alert"]').allInnerTexts().catch(() => [])).join(' | ');
-}
-
-interface Visit {
-  loadMs: number;
-  /** The language model's own load split (the worker's timings): reading its bytes vs the rest (sessions). */
-  llmReadMs: number;
-  llmOtherMs: number;
-  /** Status labels seen while loading ("Downloading …" on a download, "Opening …" from the cache). */
-  labels: string[];
-  backendChip: string;
-}
-
-/** Navigates and times navigation start -> model ready (performance.now() in the page). */
-async function visit(page: Page, origin: string, query = ''): Promise<Visit> {
-  await page.goto(`${origin}/${query}`);
-  const status = page.getByTestId('model-status');
-  await page.locator('[data-testid="model-status"][data-state="ready"], [data-testid="model-status"][data-state="error"]').waitFor({ timeout: LOAD_TIMEOUT_MS });
-  if ((await status.getAttribute('data-state')) === 'error') throw new Error(`the model failed to load: ${await pageAlerts(page)}`);
-  const marks = await page.evaluate(readMarks);
-  const ready = findMark(marks, 'state', (v) => v === 'ready');
-  if (!ready) throw new Error('model-status is ready but the probe saw no ready mark');
-  return {
-    loadMs: ready.t,
-    llmReadMs: Number(await status.getAttribute('data-load-read-ms')),
-    llmOtherMs: Number(await status.getAttribute('data-load-other-ms')),
-    labels: marks.filter((m) => m.kind === 'label' && m.t <= ready.t).map((m) => m.value),
-    backendChip: (await page.getByTestId('backend-reason').innerText()).trim(),
-  };
-}
 
 interface Answer {
   encodeMs: number;

@@ -7,6 +7,7 @@
  * Everything is validated before the first byte is written, written into a temp folder, and moved
  * to `outDir` only at the very end (see writer.ts).
  */
+import genericLabels from '../../src/core/zero-shot-labels.json';
 import { PandaError } from '../../src/core/errors';
 import { type BundleManifest, type DecoderVariant, MANIFEST_SCHEMA, MANIFEST_VERSION, PANDAGPT_GENERATION, PANDAGPT_PROMPT, PANDAGPT_STOP, type WeightFormat } from '../../src/core/manifest';
 import { openCheckpoint } from '../checkpoint';
@@ -40,7 +41,7 @@ export interface ConvertOptions {
   decoders?: DecoderPlan[];
   name?: string;
   notice?: string;
-  /** Zero-shot labels the model knows (written into the ImageBind section; the app's tags use them). */
+  /** Zero-shot labels the model knows (written into the ImageBind section; the app's tags use them). Default: the app's generic list. */
   labels?: string[];
   onProgress?: (msg: string) => void;
   /** Limits (tests use small ones): one initializer / one external data file, bytes. */
@@ -131,14 +132,15 @@ async function convertBundle(o: ConvertOptions, pool?: ConverterPool): Promise<B
       if (o.imagebind) {
         log(`ImageBind ${o.imagebind}`);
         imagebind = (await convertImageBind({ checkpoint: o.imagebind, config: o.imagebindConfig, outDir: w.dir, quant: o.imagebindQuant, onProgress: log })).section;
-        if (o.labels?.length) {
-          imagebind.labels = o.labels;
-          // Shipped with the bundle: tags for these labels need no text encoder in the app.
-          if (imagebind.encoders.text) {
-            log(`label embeddings (${o.labels.length} labels)`);
-            imagebind.labelEmbeddings = await writeLabelEmbeddings(w, imagebind, o.labels);
-          }
-        }
+        // The labels the app's zero-shot tags use: the model's own (--labels), else the app's generic
+        // everyday list. Their embeddings ship with the bundle, so tags need no text encoder in the
+        // page (it is not even downloaded: 0.36 GB for ImageBind-Huge).
+        const labels = o.labels?.length ? o.labels : genericLabels;
+        if (imagebind.encoders.text) {
+          imagebind.labels = labels;
+          log(`label embeddings (${labels.length} labels${o.labels?.length ? '' : ', the generic list'})`);
+          imagebind.labelEmbeddings = await writeLabelEmbeddings(w, imagebind, labels);
+        } else if (o.labels?.length) imagebind.labels = o.labels;
       }
 
       const name = o.name ?? `PandaGPT (${config.numLayers}-layer LLaMA, ${quant})`;

@@ -5,7 +5,7 @@
 import { PandaError } from '../../core/errors';
 import type { Modality } from '../../core/manifest';
 import { detectFileModality, prepareAttachment } from '../media/ingest';
-import genericLabels from '../media/zero-shot-labels.json';
+import genericLabels from '../../core/zero-shot-labels.json';
 import { deleteMedia, isQuotaError, loadMedia, saveMedia } from '../persistence/conversations-db';
 import { useApp } from '../store';
 import { newId } from '../store/ids';
