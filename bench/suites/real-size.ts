@@ -20,7 +20,7 @@
  * suite (that is a correctness finding, not a speed one).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -188,6 +188,8 @@ async function rehearse(ctx: BenchContext): Promise<BenchRow[]> {
 
   // 1. Checkpoints as users have them.
   const ib = await ensureImageBindHuge(join(ctx.workDir, 'imagebind-huge'), ctx.log);
+  // Users keep ImageBind's CLIP vocabulary beside the checkpoint (README); it is the real file.
+  copyFileSync(join(ctx.root, 'test/fixtures/pandagpt-tiny/imagebind/bpe_simple_vocab_16e6.txt.gz'), join(dirname(ib.path), 'bpe_simple_vocab_16e6.txt.gz'));
   const llama = await ensureSyntheticLlama(ctx.workDir, shape, join(ctx.root, TOKENIZER_FIXTURE), ctx.log);
   row('checkpoint input', (ib.bytes + llama.inputBytes) / 1e9, 'GB', `imagebind_huge.pth ${gb(ib.bytes)} + Vicuna shards and delta ${gb(llama.inputBytes)}`);
 

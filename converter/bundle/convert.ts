@@ -136,7 +136,10 @@ async function convertBundle(o: ConvertOptions, pool?: ConverterPool): Promise<B
         // everyday list. Their embeddings ship with the bundle, so tags need no text encoder in the
         // page (it is not even downloaded: 0.36 GB for ImageBind-Huge).
         const labels = o.labels?.length ? o.labels : genericLabels;
-        if (imagebind.encoders.text) {
+        if (imagebind.encoders.text && !imagebind.textBpe && !o.labels?.length) {
+          // No CLIP vocabulary beside the checkpoint: the text encoder cannot run, here or in the page.
+          log('no bpe_simple_vocab_16e6.txt.gz beside the ImageBind checkpoint: no zero-shot label embeddings (the text encoder needs that vocabulary)');
+        } else if (imagebind.encoders.text) {
           imagebind.labels = labels;
           log(`label embeddings (${labels.length} labels${o.labels?.length ? '' : ', the generic list'})`);
           imagebind.labelEmbeddings = await writeLabelEmbeddings(w, imagebind, labels);

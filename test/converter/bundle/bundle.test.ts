@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,5 +110,30 @@ describe('build:model (built-in PandaGPT-nano bundle)', () => {
     // a bundle file gone → rebuilt
     rmSync(join(out, 'decoder-fp32.onnx'));
     expect(await buildBuiltin({ out, log: (x) => log.push(x) })).toBe('built');
+  });
+});
+
+describe('zero-shot labels a conversion ships', () => {
+  const IB = 'test/fixtures/pandagpt-tiny/imagebind';
+  const ibConfig = join(IB, 'config.json');
+
+  it('without --labels: the generic list, its embeddings shipped, the text encoder left out of the page download', async () => {
+    const { manifest: m } = await convertFixture('fp32', { imagebind: join(IB, 'imagebind.pth'), imagebindConfig: ibConfig });
+    expect(m.imagebind!.labels).toEqual(JSON.parse(readFileSync('src/core/zero-shot-labels.json', 'utf8')));
+    expect(m.imagebind!.labelEmbeddings?.shape).toEqual([m.imagebind!.labels!.length, m.imagebind!.outDim]);
+    expect(downloadedFiles(m).some(([p]) => p.includes('text'))).toBe(false);
+  });
+
+  it('without the CLIP vocabulary beside the checkpoint: no label embeddings, and the conversion still succeeds', async () => {
+    const alone = mkdtempSync(join(tmpdir(), 'ib-alone-'));
+    const pth = join(alone, 'imagebind.pth');
+    copyFileSync(join(IB, 'imagebind.pth'), pth);
+    try {
+      const { manifest: m } = await convertFixture('fp32', { imagebind: pth, imagebindConfig: ibConfig });
+      expect(m.imagebind!.labelEmbeddings).toBeUndefined();
+      expect(m.imagebind!.textBpe).toBeUndefined();
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
   });
 });
