@@ -1,8 +1,8 @@
 /**
- * Fetch one file content into IndexedDB: chunked, hashed while streaming, resumable.
- * Invariants: chunk k and the file record saying "k+1 chunks stored" are written in one
- * transaction; a file is marked complete only after its sha256 matched; on mismatch every
- * chunk of it is deleted. Nothing here returns bytes to a caller.
+ * Fetch one file content into IndexedDB: chunked, checked while streaming, resumable.
+ * Invariants: chunks and the file record saying how many are stored are written in one
+ * transaction; a file is marked complete only after every byte was checked against the manifest;
+ * on a mismatch every chunk of it is deleted. Nothing here returns bytes to a caller.
  *
  * Checking overlaps the network: while chunk k is checked and written, chunk k+1 is being received;
  * at most PIPELINE chunks are in flight (bounded memory). When the manifest lists each chunk's
@@ -37,16 +37,17 @@ const isRetryable = (e: unknown) => e instanceof PandaError && e.code === 'DOWNL
 /** Chunks received but not yet checked and stored: enough to keep the network busy meanwhile. */
 const PIPELINE = 4;
 
-/**
- * How a file's bytes are checked as its chunks arrive: the manifest's sha256 of each chunk
- * (`pieces`, checked on their own and at once), or the whole file's sha256 streamed chunk by chunk.
- */
+/** A chunk that passed its check. */
 interface Checked {
   bytes: Uint8Array<ArrayBuffer>;
   /** The whole-file hash state right after this chunk (null when chunks are checked on their own). */
   state: Sha256State | null;
 }
 
+/**
+ * How a file's bytes are checked as its chunks arrive: the manifest's sha256 of each chunk
+ * (`pieces`, checked on their own and at once), or the whole file's sha256 streamed chunk by chunk.
+ */
 interface Checker {
   /** Checks chunk `index`; resolves with the bytes to store and the hash state to save beside them. */
   check(index: number, bytes: Uint8Array<ArrayBuffer>): Promise<Checked>;
@@ -96,8 +97,11 @@ function pieceChecker(pieces: string[], path: string, chunkSize: number): Checke
   };
 }
 
-/** Re-read stored chunks 0..n-1 into a fresh hasher (when no hash state was saved). */
-async function rehash(db: ModelDb, sha: string, n: number): Promise<Sha256Stream | null> {
+/**
+ * Re-read stored chunks 0..n-1 into a fresh hasher (a resume without saved hash state, or
+ * `verify`); null when one is missing. `onBytes` sees each chunk's size as it is hashed.
+ */
+export async function rehash(db: ModelDb, sha: string, n: number, onBytes?: (n: number) => void): Promise<Sha256Stream | null> {
   const h = await newSha256();
   for (let i = 0; i < n; i++) {
     const b = await db.getChunk(sha, i);
@@ -105,7 +109,8 @@ async function rehash(db: ModelDb, sha: string, n: number): Promise<Sha256Stream
       h.close();
       return null;
     }
-    await h.update(new Uint8Array(await b.arrayBuffer()));
+    const hashed = await h.update(new Uint8Array(await b.arrayBuffer()));
+    onBytes?.(hashed.length);
   }
   return h;
 }

@@ -3,8 +3,8 @@ import { PandaError, throwIfAborted } from '../core/errors';
 import { downloadedFiles, parseManifest, type BundleManifest } from '../core/manifest';
 import { openCachedBundle } from './cached-bundle';
 import { DEFAULT_CHUNK_SIZE, checkChunkSize } from './chunking';
-import { fetchFile } from './fetch-file';
-import { newSha256, sha256Piece } from './hash-state';
+import { fetchFile, rehash } from './fetch-file';
+import { sha256Piece } from './hash-state';
 import { ModelDb, type BundleRecord } from './idb';
 import { diffManifests, manifestHashes } from './manifest-diff';
 import { runPool } from './pool';
@@ -263,19 +263,12 @@ export function createModelStore(opts: ModelStoreOptions = {}): ModelStore {
 
   /** Bytes of stored chunks 0..n-1 whose whole sha256 is `sha`; -1 when it is not (or one is missing). */
   async function streamHash(sha: string, n: number, onBytes: (n: number) => void): Promise<number> {
-    const h = await newSha256();
     let bytes = 0;
-    for (let i = 0; i < n; i++) {
-      const b = await db.getChunk(sha, i);
-      if (!b) {
-        h.close();
-        return -1;
-      }
-      const back = await h.update(new Uint8Array(await b.arrayBuffer()));
-      bytes += back.length;
-      onBytes(back.length);
-    }
-    return (await h.digest()) === sha ? bytes : -1;
+    const h = await rehash(db, sha, n, (k) => {
+      bytes += k;
+      onBytes(k);
+    });
+    return h && (await h.digest()) === sha ? bytes : -1;
   }
 
   /** Bytes of stored chunks 0..n-1 when each matches its piece hash, two checked at a time; else -1. */
