@@ -65,7 +65,9 @@ export function nanoSource(delta: 'pandagpt' | 'pandagpt-zeroshot' = 'pandagpt')
     // the text encoder (zero-shot tags only) is mostly its 49408-row token table: q8.
     imagebindQuant: 'fp32,text=q8',
     // lm_head stored fp16 (as in the Vicuna shards) and widened in the graph: 8 MB instead of 16.
-    decoders: [{ format: 'fp32', fileName: decoderFile('fp32'), backends: ALL_BACKENDS, lmHeadFormat: 'fp16' }],
+    // One layer per graph: the built-in model runs the layer-group path that real 7B/13B bundles
+    // take (every app e2e test exercises it); the fixture bundle keeps the one-graph path.
+    decoders: [{ format: 'fp32', fileName: decoderFile('fp32'), backends: ALL_BACKENDS, lmHeadFormat: 'fp16', layersPerGroup: 1 }],
     name: delta === 'pandagpt' ? 'PandaGPT-nano (built-in demonstration model)' : 'PandaGPT-nano, zero-shot delta (image instructions only)',
     notice: BUILTIN_NOTICE,
     labels: JSON.parse(readFileSync(join(ROOT, 'training/labels.json'), 'utf8')) as string[],

@@ -35,6 +35,8 @@ Options:
                           not bit-exact; default: the checkpoint's fp16 values)
   --labels FILE.json      zero-shot labels the model knows (a JSON array of strings) for the
                           app's tags; without it the app uses a generic everyday list
+  --layers-per-group N    decoder layers per graph (default: one graph up to 1 GiB, else groups of
+                          about 0.6 GB, so the page creates one session at a time); 0 = one graph
   --threads N             worker threads for quantisation, LoRA merge, fp16 and hashing
                           (default: every core, here ${availableParallelism()}); 1 = all on one thread.
                           The bundle is byte-identical whatever N
@@ -87,6 +89,7 @@ export async function runConvert(argv: string[], io: CliIo = { stderr: (l) => pr
           labels: { type: 'string' },
           'embed-tokens': { type: 'string' },
           threads: { type: 'string' },
+          'layers-per-group': { type: 'string' },
           help: { type: 'boolean', short: 'h' },
         },
         strict: true,
@@ -111,6 +114,9 @@ export async function runConvert(argv: string[], io: CliIo = { stderr: (l) => pr
     if (embedTokens !== undefined && embedTokens !== 'q8' && embedTokens !== 'auto') usage(`--embed-tokens must be q8 or auto (got ${embedTokens}).`);
     const threads = a.threads === undefined ? availableParallelism() : Number(a.threads);
     if (!Number.isInteger(threads) || threads < 1) usage(`--threads must be a positive integer (got ${a.threads}).`);
+    const lpg = a['layers-per-group'];
+    const layersPerGroup = lpg === undefined ? undefined : Number(lpg);
+    if (layersPerGroup !== undefined && !(Number.isInteger(layersPerGroup) && layersPerGroup >= 0)) usage(`--layers-per-group must be a whole number ≥ 0 (got ${lpg}).`);
     const t0 = Date.now();
     const cpu0 = process.cpuUsage();
     const m = await convertPandaGpt({
@@ -127,6 +133,7 @@ export async function runConvert(argv: string[], io: CliIo = { stderr: (l) => pr
       labels,
       embedTokens: embedTokens as 'auto' | 'q8' | undefined,
       threads,
+      layersPerGroup,
       onProgress: (msg) => io.stderr(`[convert] ${msg}`),
     });
     const bytes = Object.values(m.files).reduce((s, f) => s + f.size, 0);

@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import { LlmEngine } from '../src/core/engine/llm-engine';
 import type { GenerateRequest, GenerateResult, TokenEvent } from '../src/core/engine/types';
 import { PandaError, toErrorPayload } from '../src/core/errors';
-import type { BundleManifest, WeightFormat } from '../src/core/manifest';
+import { decoderFiles, decoderGroups, type BundleManifest, type WeightFormat } from '../src/core/manifest';
 import type { OrtModule } from '../src/core/ort';
 import { countingReader } from './counting-reader';
 
@@ -50,12 +50,12 @@ const api = {
     });
   },
 
-  load(manifest: BundleManifest, readBlob: ReadBlob, onProgress: (e: ProgressEvent) => void, prefer?: WeightFormat): Promise<{ format: WeightFormat; file: string; timings: LoadTimings }> {
+  load(manifest: BundleManifest, readBlob: ReadBlob, onProgress: (e: ProgressEvent) => void, prefer?: WeightFormat): Promise<{ format: WeightFormat; file: string; groups: number; timings: LoadTimings }> {
     return guard(async () => {
       if (!ort || !config) throw new PandaError('INTERNAL', 'The LLM worker was not initialised.');
       const format = chooseDecoderFormat(manifest.llm.decoders, config.backend, config.fp16, prefer);
       const decoder = manifest.llm.decoders.find((d) => d.format === format)!;
-      const total = 4 + 1 + decoder.externalData.length;
+      const total = 4 + decoderFiles(decoder).length;
       const readFile = countingReader(readBlob, 'Language model', total, onProgress);
       const cfg = config;
       const o = ort;
@@ -66,7 +66,8 @@ const api = {
       const totalMs = performance.now() - t0;
       const { bytes, readMs } = readFile.stats();
       onProgress({ type: 'progress', stage: 'Language model ready', loaded: total, total });
-      return { format: e.variant.format, file: e.variant.file, timings: { totalMs, readMs, otherMs: totalMs - readMs, bytes } };
+      const groups = decoderGroups(e.variant, manifest.llm.config.numLayers);
+      return { format: e.variant.format, file: groups[0]!.file, groups: groups.length, timings: { totalMs, readMs, otherMs: totalMs - readMs, bytes } };
     });
   },
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { openCheckpoint } from '../../converter/checkpoint';
 import type { TensorInfo, TensorSource } from '../../converter/checkpoint/types';
 import { planDecoders } from '../../converter/bundle/plan';
+import { decoderVariant } from '../../converter/bundle/convert';
 import { writeRawTensor } from '../../converter/bundle/raw-tensor';
 import { writeTokenizer } from '../../converter/bundle/tokenizer';
 import { BundleWriter } from '../../converter/bundle/writer';
@@ -20,7 +21,7 @@ import { buildDecoder } from '../../converter/llama/graph/decoder';
 import { DECODER_IO } from '../../converter/llama/graph/io';
 import { type AttnProj, baseKeys, deltaKeys } from '../../converter/llama/keys';
 import { LlamaWeights, validateLlama } from '../../converter/llama/weights';
-import { type BundleManifest, type DecoderVariant, MANIFEST_SCHEMA, MANIFEST_VERSION, PANDAGPT_GENERATION, PANDAGPT_PROMPT, PANDAGPT_STOP } from '../../src/core/manifest';
+import { type BundleManifest, decoderFiles, type DecoderVariant, MANIFEST_SCHEMA, MANIFEST_VERSION, PANDAGPT_GENERATION, PANDAGPT_PROMPT, PANDAGPT_STOP } from '../../src/core/manifest';
 import { ensureSyntheticLlama, llamaParams, type LlamaShape } from '../lib/synthetic-llama';
 import { markShared } from './q4-shared';
 
@@ -119,7 +120,7 @@ export function shapeName(s: Omit<LlamaShape, 'name'>): string {
 
 function decoderBytes(m: BundleManifest): number {
   const d = m.llm.decoders[0]!;
-  return [d.file, ...d.externalData].reduce((a, f) => a + (m.files[f]?.size ?? 0), 0);
+  return decoderFiles(d).reduce((a, f) => a + (m.files[f]?.size ?? 0), 0);
 }
 
 /** Builds (or reuses) `<workDir>/<shape>/bundle`. */
@@ -152,7 +153,7 @@ export async function ensureSyntheticBundle(workDir: string, shape: Omit<LlamaSh
       // The q4 decoder only (what WebGPU and the CPU EP load); no fp32 copy for wasm.
       const plan = planDecoders('q4', config)[0]!;
       const built = await buildDecoder({ weights, format: plan.format, dir: w.dir, fileName: plan.fileName, onProgress: log });
-      const decoders: DecoderVariant[] = [{ file: built.file, externalData: built.externalData, format: plan.format, backends: plan.backends, ioDtype: built.ioDtype }];
+      const decoders: DecoderVariant[] = [decoderVariant(plan, built)];
       const manifest = await w.commit(
         {
           schema: MANIFEST_SCHEMA,

@@ -16,6 +16,9 @@
  *     check + IndexedDB + sessions), the image question, the audio question (new chat), a reload
  *     from the cache; the page's answers must equal Node's; peak RSS per Chromium process type.
  *
+ * `--quick`: steps 1, 2 and 4 without the questions (no answers, on SwiftShader they take most of
+ * the run's time): what loading costs in time and memory.
+ *
  * Nothing here fails on a number; an answer that differs from Node's is reported, and fails the
  * suite (that is a correctness finding, not a speed one).
  */
@@ -26,7 +29,7 @@ import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startModelServer } from '../../e2e/support/model-server';
 import { chromiumArgs } from '../../playwright.config';
-import { downloadedFiles, parseManifest, type BundleManifest } from '../../src/core/manifest';
+import { decoderFiles, downloadedFiles, parseManifest, type BundleManifest } from '../../src/core/manifest';
 import { installPageProbe, readMarks } from '../browser/page-probe';
 import { ensureBuilt, findMark, NAME_SHIM, pageAlerts, servePreview, type Visit, visit } from '../lib/app-page';
 import { runTsChild } from '../lib/child-rss';
@@ -49,6 +52,8 @@ const QUESTIONS = [
 /** New tokens per answer: a software GPU takes seconds to minutes per 7B token. */
 const NEW_TOKENS = 4;
 const MINUTE = 60_000;
+/** Changes when the converter writes a different bundle for the same checkpoints (then it converts again). */
+const BUNDLE_LAYOUT = 'decoder layer groups';
 const run = promisify(execFile);
 
 interface ConvertStamp {
@@ -63,7 +68,7 @@ const gb = (n: number): string => `${(n / 1e9).toFixed(2)} GB`;
 async function ensureConverted(ctx: BenchContext, shape: LlamaShape, imagebindPth: string, vicunaDir: string, deltaPath: string): Promise<{ dir: string; stamp: ConvertStamp }> {
   const dir = join(ctx.workDir, `real-size-${ctx.size}`, 'bundle');
   const stampFile = join(dirname(dir), '.convert-stamp.json');
-  const inputs = JSON.stringify([shape, statSync(imagebindPth).mtimeMs, statSync(deltaPath).mtimeMs, readFileSync(join(vicunaDir, 'config.json'), 'utf8')]);
+  const inputs = JSON.stringify([BUNDLE_LAYOUT, shape, statSync(imagebindPth).mtimeMs, statSync(deltaPath).mtimeMs, readFileSync(join(vicunaDir, 'config.json'), 'utf8')]);
   if (existsSync(join(dir, 'manifest.json')) && existsSync(stampFile)) {
     const stamp = JSON.parse(readFileSync(stampFile, 'utf8')) as ConvertStamp;
     if (stamp.inputs === inputs) {
@@ -90,7 +95,7 @@ function partBytes(m: BundleManifest): { part: string; bytes: number; downloaded
     fresh.forEach((f) => seen.add(f));
     if (fresh.length) rows.push({ part, bytes: size(fresh), downloaded: fresh.some((f) => !m.files[f]?.optional) });
   };
-  for (const d of m.llm.decoders) add(`decoder ${d.format}`, [d.file, ...d.externalData]);
+  for (const d of m.llm.decoders) add(`decoder ${d.format}`, decoderFiles(d));
   add('token embeddings', [m.llm.embedTokens.file, ...(m.llm.embedTokens.rowScales ? [m.llm.embedTokens.rowScales.file] : [])]);
   add('llama_proj', [m.llm.llamaProj.weight.file, m.llm.llamaProj.bias.file]);
   for (const e of Object.values(m.imagebind?.encoders ?? {})) for (const v of e?.variants ?? []) add(`ImageBind ${e!.modality} (${v.format ?? '?'})`, [v.file, ...v.externalData]);
@@ -206,7 +211,8 @@ async function rehearse(ctx: BenchContext): Promise<BenchRow[]> {
 
   // 3. Node's reference answers.
   const node: Record<string, NodeAnswer> = {};
-  for (const q of QUESTIONS) {
+  const questions = ctx.quick ? [] : QUESTIONS;
+  for (const q of questions) {
     ctx.log(`npm run chat --greedy with the ${q.modality} ...`);
     node[q.modality] = await nodeAnswer(ctx, dir, q);
     ctx.log(`node ${q.modality}: ${JSON.stringify(node[q.modality]!.text)} (${node[q.modality]!.tokensPerSecond.toFixed(2)} tok/s decode, ${(node[q.modality]!.wallMs / 1000).toFixed(0)} s in all)`);
@@ -262,7 +268,7 @@ async function rehearse(ctx: BenchContext): Promise<BenchRow[]> {
     rows.push(...peakRows(kase, 'first visit', rss.peaks()));
 
     const mismatches: string[] = [];
-    for (const q of QUESTIONS) {
+    for (const q of questions) {
       rss.reset();
       ctx.log(`page: ${q.modality} question ...`);
       const a = await askInPage(page, ctx.root, q);

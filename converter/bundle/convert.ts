@@ -13,7 +13,7 @@ import { type BundleManifest, type DecoderVariant, MANIFEST_SCHEMA, MANIFEST_VER
 import { openCheckpoint } from '../checkpoint';
 import type { TensorSource } from '../checkpoint/types';
 import { readLlamaConfig } from '../llama/config';
-import { buildDecoder } from '../llama/graph/decoder';
+import { type BuiltDecoder, buildDecoder, LM_HEAD_FORMAT } from '../llama/graph/decoder';
 import { DECODER_IO } from '../llama/graph/io';
 import { baseKeys, deltaKeys } from '../llama/keys';
 import { LlamaWeights, validateLlama } from '../llama/weights';
@@ -21,7 +21,7 @@ import { writeLabelEmbeddings } from '../imagebind/label-embeddings';
 import { convertImageBind } from '../imagebind/convert';
 import { allOrFirstError, ConverterPool } from '../parallel/pool';
 import { FileHashes, runWith } from '../parallel/runtime';
-import { type DecoderPlan, planDecoders } from './plan';
+import { type DecoderPlan, planDecoders, planLayerGroups } from './plan';
 import { writeRawTensor, writeRawTensorFrom } from './raw-tensor';
 import { writeTokenizer } from './tokenizer';
 import { BundleWriter } from './writer';
@@ -55,6 +55,12 @@ export interface ConvertOptions {
    * PandaGPT-nano the answers and KL did not move, but it is not exact, so it is opt-in).
    */
   embedTokens?: 'auto' | 'q8';
+  /**
+   * Layers per decoder graph: 0 = the whole decoder in one graph; default: one graph for decoders up
+   * to 1 GiB, else layer groups of about 0.6 GB each, so the page can create one session at a time
+   * (plan.ts planLayerGroups).
+   */
+  layersPerGroup?: number;
   /**
    * Worker threads for quantisation, LoRA merge, fp16 and hashing (default 1: all inline on this
    * thread). The bundle is byte-identical whatever the count.
@@ -110,8 +116,11 @@ async function convertBundle(o: ConvertOptions, pool?: ConverterPool): Promise<B
         return { tokenizer, embedTokens, projWeight, projBias };
       };
       const buildVariant = async (plan: DecoderPlan): Promise<DecoderVariant> => {
-        const built = await buildDecoder({ weights, format: plan.format, dir: w.dir, fileName: plan.fileName, maxInitializerBytes: o.maxInitializerBytes, maxDataFileBytes: o.maxDataFileBytes, lmHeadFormat: plan.lmHeadFormat ?? (plan.format === quant ? o.lmHeadFormat : undefined), onProgress: log });
-        return { file: built.file, externalData: built.externalData, format: plan.format, backends: plan.backends, ioDtype: built.ioDtype, maxTensorBytes: built.maxTensorBytes };
+        const lmHeadFormat = plan.lmHeadFormat ?? (plan.format === quant ? o.lmHeadFormat : undefined);
+        const layerGroups = planLayerGroups(config, plan.format, lmHeadFormat ?? LM_HEAD_FORMAT[plan.format], plan.layersPerGroup ?? o.layersPerGroup);
+        if (layerGroups.length > 1) log(`decoder ${plan.format}: ${layerGroups.length} layer groups of ${layerGroups[0]![1]} layers`);
+        const built = await buildDecoder({ weights, format: plan.format, dir: w.dir, fileName: plan.fileName, layerGroups, maxInitializerBytes: o.maxInitializerBytes, maxDataFileBytes: o.maxDataFileBytes, lmHeadFormat, onProgress: log });
+        return decoderVariant(plan, built);
       };
       const plans = o.decoders ?? planDecoders(quant, config);
       let parts: Awaited<ReturnType<typeof writeParts>>;
@@ -188,4 +197,12 @@ async function convertBundle(o: ConvertOptions, pool?: ConverterPool): Promise<B
   } finally {
     for (const s of sources) await s.close();
   }
+}
+
+/** The manifest entry of a built decoder: one graph, or its layer groups. */
+export function decoderVariant(plan: Pick<DecoderPlan, 'format' | 'backends'>, built: BuiltDecoder): DecoderVariant {
+  const info = { format: plan.format, backends: plan.backends, ioDtype: built.ioDtype, maxTensorBytes: built.maxTensorBytes };
+  const [only, ...more] = built.graphs;
+  if (more.length === 0) return { ...info, file: only!.file, externalData: only!.externalData };
+  return { ...info, groups: built.graphs.map((g) => ({ file: g.file, externalData: g.externalData, layers: g.layers, maxTensorBytes: g.maxTensorBytes })) };
 }

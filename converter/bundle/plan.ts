@@ -21,6 +21,8 @@ export interface DecoderPlan {
   backends: Backend[];
   /** lm_head's own weight format (e.g. fp16 storage in an fp32 decoder); default LM_HEAD_FORMAT. */
   lmHeadFormat?: WeightFormat;
+  /** Layers per graph (0: the whole decoder in one graph; default: planLayerGroups by size). */
+  layersPerGroup?: number;
 }
 
 /** The wasm EP's heap is 32-bit (4 GiB); an fp32 decoder must leave room for activations, KV and ORT. */
@@ -43,4 +45,34 @@ export function planDecoders(quant: WeightFormat, c: LlmConfig): DecoderPlan[] {
     case 'fp16':
       return [{ format: 'fp16', fileName: decoderFile('fp16'), backends: ['webgpu', 'cpu'] }, ...(fp32Fits ? [{ format: 'fp32' as const, fileName: decoderFile('fp32'), backends: ['wasm'] as Backend[] }] : [])];
   }
+}
+
+/** Bytes per weight on disk: q4 = 4-bit codes + one fp16 scale per block of 32. */
+const WEIGHT_BYTES: Record<WeightFormat, number> = { fp32: 4, fp16: 2, q4: 0.5 + 2 / 32 };
+
+/** A decoder whose weights pass this is cut into layer groups (one graph is fine below it). */
+export const GROUP_DECODERS_ABOVE_BYTES = 1024 ** 3;
+/**
+ * Target bytes of one layer group: what the page holds in memory at once while it creates that
+ * group's session (7B q4: 5 layers ≈ 0.63 GB, 7 groups; 13B q4: 3 layers ≈ 0.59 GB, 14 groups).
+ */
+export const GROUP_TARGET_BYTES = 640 * 1024 ** 2;
+
+/**
+ * Consecutive layer ranges [first, end) for a decoder's graphs. `layersPerGroup`: 0 = one graph,
+ * N = N layers each (the last group may be shorter), undefined = one graph up to
+ * GROUP_DECODERS_ABOVE_BYTES, else groups of the most layers that fit GROUP_TARGET_BYTES.
+ */
+export function planLayerGroups(c: LlmConfig, format: WeightFormat, lmHeadFormat: WeightFormat, layersPerGroup?: number): [number, number][] {
+  const L = c.numLayers;
+  const H = c.hiddenSize;
+  const layerBytes = (4 * H * H + 3 * H * c.intermediateSize) * WEIGHT_BYTES[format];
+  const headBytes = c.vocabSize * H * WEIGHT_BYTES[lmHeadFormat];
+  let n = layersPerGroup;
+  if (n === undefined) n = layerBytes * L + headBytes <= GROUP_DECODERS_ABOVE_BYTES ? 0 : Math.max(1, Math.floor(GROUP_TARGET_BYTES / layerBytes));
+  if (!Number.isInteger(n) || n < 0) throw new Error(`layers per group must be a whole number ≥ 0 (got ${n})`);
+  if (n === 0 || n >= L) return [[0, L]];
+  const out: [number, number][] = [];
+  for (let a = 0; a < L; a += n) out.push([a, Math.min(L, a + n)]);
+  return out;
 }

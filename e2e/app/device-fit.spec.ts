@@ -9,11 +9,11 @@ import { AppPage } from '../support/app-page';
 const BUILTIN = JSON.parse(readFileSync('dist/models/builtin/manifest.json', 'utf8')) as { name: string; files: Record<string, { size: number; sha256: string; chunks?: unknown }> };
 
 test('a 7B-sized bundle on a device without a usable GPU is refused with sizes before any download', async ({ page }) => {
-  // The built-in manifest, claiming a 7B decoder (4.6 GB): the wasm backend cannot hold it.
+  // The built-in manifest, claiming a 7B decoder (4.6 GB in its last layer group): the wasm backend cannot hold it.
   const big = structuredClone(BUILTIN);
   big.name = 'PandaGPT-7B (test manifest)';
-  big.files['decoder-fp32.onnx.data']!.size = 4_600_000_000;
-  delete big.files['decoder-fp32.onnx.data']!.chunks; // its piece list no longer fits that size (the manifest would be refused as invalid)
+  big.files['decoder-fp32.g1.onnx.data']!.size = 4_600_000_000;
+  delete big.files['decoder-fp32.g1.onnx.data']!.chunks; // its piece list no longer fits that size (the manifest would be refused as invalid)
   const modelRequests: string[] = [];
   await page.route((u) => u.pathname.startsWith('/big-model/'), async (route) => {
     const url = route.request().url();

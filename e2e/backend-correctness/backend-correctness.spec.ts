@@ -25,7 +25,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, type Page, test, type TestInfo } from '@playwright/test';
 import { HARNESS_URL } from '../../playwright.config';
-import type { BundleManifest } from '../../src/core/manifest';
+import { decoderGroups, type BundleManifest } from '../../src/core/manifest';
 import { inspectModel } from '../../test/converter/llama/onnx-inspect';
 import { type AttnWant, type Feeds, gqaCase, gqaFeeds, maxAbsErr, nbitsCase, PROMPT, ropeCase, standardCase, standardFeeds } from './graphs';
 import type { BackendBuild } from './harness';
@@ -239,12 +239,12 @@ test.describe('backend correctness: attention and 4-bit matmul per onnxruntime-w
     expect(existsSync(manifestPath), `${manifestPath} missing: run npm run build:model`).toBe(true);
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as BundleManifest;
     expect(manifest.llm.decoders.length).toBeGreaterThan(0);
-    for (const d of manifest.llm.decoders) {
-      const m = inspectModel(readFileSync(join(dir, d.file)));
+    for (const d of manifest.llm.decoders) for (const part of decoderGroups(d, manifest.llm.config.numLayers)) {
+      const m = inspectModel(readFileSync(join(dir, part.file)));
       const ops = m.nodes.map((n) => `${n.domain || 'ai.onnx'}:${n.op}`);
-      for (const op of FORBIDDEN_FUSED) expect(ops, `${d.file} contains ${op}`).not.toContain(`com.microsoft:${op}`);
+      for (const op of FORBIDDEN_FUSED) expect(ops, `${part.file} contains ${op}`).not.toContain(`com.microsoft:${op}`);
       // MatMulNBits' type follows its activations: only an fp32-activation decoder may carry it.
-      if (ops.includes('com.microsoft:MatMulNBits')) expect(d.ioDtype, `${d.file}: MatMulNBits with ${d.ioDtype} activations`).toBe('float32');
+      if (ops.includes('com.microsoft:MatMulNBits')) expect(d.ioDtype, `${part.file}: MatMulNBits with ${d.ioDtype} activations`).toBe('float32');
       expect(ops).toContain('ai.onnx:Softmax');
     }
   });

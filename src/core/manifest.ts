@@ -59,12 +59,49 @@ export interface OnnxPart {
 
 export type WeightFormat = 'q4' | 'fp16' | 'fp32';
 
-export interface DecoderVariant extends OnnxPart {
+interface DecoderVariantInfo {
   format: WeightFormat;
   /** Backends this variant is recommended for, best first. The engine picks by backend. */
   backends: Backend[];
-  /** Float type of inputs_embeds / KV tensors at the graph boundary. */
+  /** Float type of inputs_embeds / hidden states / KV tensors at the graph boundary. */
   ioDtype: 'float32' | 'float16';
+  /** Bytes of its largest weight (any group). */
+  maxTensorBytes?: number;
+}
+
+/** The whole decoder as one graph (small models, and every bundle before layer groups). */
+export interface WholeDecoder extends DecoderVariantInfo, OnnxPart {
+  groups?: undefined;
+}
+
+/**
+ * One graph of a decoder split into consecutive layer groups: it runs layers `layers[0]` to
+ * `layers[1] - 1`, reads `io.inputsEmbeds` (the token embeddings for the first group, the previous
+ * group's `io.hiddenStates` for the others) and writes `io.hiddenStates`, the last group `io.logits`.
+ * Each group is its own session, created one after the other so that loading never holds more than
+ * one group's bytes in the page's memory.
+ */
+export interface DecoderGroup extends OnnxPart {
+  layers: [number, number];
+}
+
+/** The decoder as consecutive layer groups (large models: see DecoderGroup). */
+export interface GroupedDecoder extends DecoderVariantInfo {
+  groups: DecoderGroup[];
+  file?: undefined;
+  externalData?: undefined;
+}
+
+export type DecoderVariant = WholeDecoder | GroupedDecoder;
+
+/** The graphs a decoder variant runs, in order (one for a whole decoder). */
+export function decoderGroups(v: DecoderVariant, numLayers: number): DecoderGroup[] {
+  return v.groups ?? [{ file: v.file, externalData: v.externalData, maxTensorBytes: v.maxTensorBytes, layers: [0, numLayers] }];
+}
+
+/** Every file a decoder variant needs. */
+export function decoderFiles(v: DecoderVariant): string[] {
+  return (v.groups ?? [v]).flatMap((p) => [p.file, ...p.externalData]);
 }
 
 export interface LlmConfig {
@@ -88,6 +125,8 @@ export interface DecoderIo {
   presentKey: string;
   presentValue: string;
   logits: string; // (1, vocab) for the last position only
+  /** Output of every layer group but the last, (1, S, H): the next group's `inputsEmbeds` (grouped decoders only). */
+  hiddenStates?: string;
 }
 
 export interface TokenizerRef {
@@ -261,13 +300,14 @@ export function parseManifest(text: string | unknown): BundleManifest {
       if (!ok) fail(`file entry "${path}": "chunks" needs a size (a multiple of 64 bytes) and one sha256 per piece of the file`);
     }
   }
-  for (const p of referencedFiles(m)) if (!(p in m.files)) fail(`"${p}" is used by a part but not listed in "files"`);
   if (!Array.isArray(m.llm.decoders) || m.llm.decoders.length === 0) fail('no decoder variant');
+  for (const d of m.llm.decoders) checkDecoder(d, m.llm.config?.numLayers, m.llm.io);
+  for (const p of referencedFiles(m)) if (!(p in m.files)) fail(`"${p}" is used by a part but not listed in "files"`);
   for (const e of Object.values(m.imagebind?.encoders ?? {})) {
     const t = e?.input.repeatTime;
     if (t !== undefined && !(Number.isInteger(t) && t >= 1 && e!.input.shape.length === 5 && e!.input.shape[2] === t)) fail(`"repeatTime" of the ${e!.modality} encoder must be the time size of a (N, C, T, H, W) input`);
   }
-  const parts: OnnxPart[] = [...m.llm.decoders, ...Object.values(m.imagebind?.encoders ?? {}).flatMap((e) => e?.variants ?? [])];
+  const parts: OnnxPart[] = [...m.llm.decoders.flatMap((d) => decoderGroups(d, m.llm.config.numLayers)), ...Object.values(m.imagebind?.encoders ?? {}).flatMap((e) => e?.variants ?? [])];
   for (const v of parts) if (v.maxTensorBytes !== undefined && !(Number.isInteger(v.maxTensorBytes) && v.maxTensorBytes >= 0)) fail(`"maxTensorBytes" of ${v.file} must be a byte count`);
   const emb = m.llm.embedTokens;
   if (emb.dtype === 'int8' && !(emb.rowScales && emb.rowScales.dtype === 'float32' && emb.rowScales.shape[0] === emb.shape[0])) fail('int8 "embedTokens" needs float32 "rowScales", one per row');
@@ -276,6 +316,26 @@ export function parseManifest(text: string | unknown): BundleManifest {
   const le = m.imagebind?.labelEmbeddings;
   if (le && (!Array.isArray(labels) || le.shape[0] !== labels.length || le.shape[1] !== m.imagebind!.outDim)) fail('"imagebind.labelEmbeddings" must have one row of outDim values per label');
   return m;
+}
+
+/** A decoder is one graph, or layer groups that cover every layer once, in order. */
+function checkDecoder(d: DecoderVariant, numLayers: unknown, io: DecoderIo): void {
+  if (!isObj(d)) fail('a decoder variant is not an object');
+  const isPart = (p: unknown): p is OnnxPart => isObj(p) && typeof p.file === 'string' && Array.isArray(p.externalData) && p.externalData.every((f) => typeof f === 'string');
+  if (d.groups === undefined) {
+    if (!isPart(d)) fail(`decoder ${String((d as { format?: unknown }).format)} needs a "file" and its "externalData"`);
+    return;
+  }
+  if (!Number.isInteger(numLayers)) fail('"llm.config.numLayers" is missing');
+  if (!Array.isArray(d.groups) || d.groups.length === 0) fail(`decoder ${d.format}: "groups" must list its layer groups`);
+  if (typeof io?.hiddenStates !== 'string') fail('a decoder in layer groups needs "llm.io.hiddenStates"');
+  let next = 0;
+  for (const g of d.groups) {
+    const l: unknown = g.layers;
+    if (!isPart(g) || !Array.isArray(l) || l[0] !== next || !Number.isInteger(l[1]) || (l[1] as number) <= next) fail(`decoder ${d.format}: its layer groups must cover layers 0 to ${String(numLayers)} in order, each with a "file" and its "externalData"`);
+    next = l[1] as number;
+  }
+  if (next !== numLayers) fail(`decoder ${d.format}: its layer groups end at layer ${next}, the model has ${String(numLayers)}`);
 }
 
 /** All files the parts of a manifest reference. */
@@ -287,10 +347,7 @@ export function referencedFiles(m: BundleManifest): string[] {
   out.add(llm.llamaProj.weight.file);
   out.add(llm.llamaProj.bias.file);
   out.add(llm.tokenizer.file);
-  for (const d of llm.decoders) {
-    out.add(d.file);
-    d.externalData.forEach((f) => out.add(f));
-  }
+  for (const d of llm.decoders) decoderFiles(d).forEach((f) => out.add(f));
   if (m.imagebind) {
     if (m.imagebind.textBpe) out.add(m.imagebind.textBpe);
     if (m.imagebind.labelEmbeddings) out.add(m.imagebind.labelEmbeddings.file);

@@ -8,6 +8,12 @@
  *   layer i:  h ─┬─ RMSNorm ─ attention ─┐          ┌─ RMSNorm ─ MLP ─┐
  *                └───────────────────── Add ─ h' ──┴──────────────── Add ─► h''
  *
+ * Large decoders are cut into consecutive layer groups, one graph each (`layerGroups`): a group reads
+ * `inputs_embeds` (the previous group's `hidden_states`), computes positions and mask from its own
+ * first past key, and writes `hidden_states`; only the group that ends at the last layer has the final
+ * norm and lm_head. The page creates one group's session at a time, so it never holds the whole
+ * decoder's bytes at once (a 7B q4 decoder is 3.9 GB).
+ *
  * Initializers stream into external data files as each weight is read, so memory stays bounded by
  * a few tensors whatever the model size.
  */
@@ -43,8 +49,13 @@ export interface DecoderBuildOptions {
   weights: LlamaWeights;
   format: WeightFormat;
   dir: string;
-  /** e.g. `decoder-q4.onnx`; external data goes to `<fileName>.data[.n]` beside it. */
+  /** e.g. `decoder-q4.onnx`; external data goes to `<fileName>.data[.n]` beside it. Groups: `decoder-q4.g<k>.onnx`. */
   fileName: string;
+  /**
+   * Consecutive layer ranges [first, end), one graph each (see DecoderGroup in the manifest);
+   * default: the whole decoder in one graph.
+   */
+  layerGroups?: [number, number][];
   /** One initializer = one GPU buffer; SwiftShader's limit is 1 GiB (web-runtime.md). */
   maxInitializerBytes?: number;
   /** Browsers cap one ArrayBuffer; data files stay ≤ 1 GiB. */
@@ -54,22 +65,44 @@ export interface DecoderBuildOptions {
   onProgress?: (msg: string) => void;
 }
 
-export interface BuiltDecoder {
+export interface BuiltGraph {
   file: string;
   externalData: string[];
+  layers: [number, number];
+  maxTensorBytes: number;
+}
+
+export interface BuiltDecoder {
+  /** One graph (the whole decoder) or its layer groups in order. */
+  graphs: BuiltGraph[];
   ioDtype: 'float32' | 'float16';
   maxTensorBytes: number;
 }
 
+/** `decoder-q4.onnx` → `decoder-q4.g3.onnx`. */
+export const groupFileName = (fileName: string, k: number): string => fileName.replace(/\.onnx$/, '') + `.g${k}.onnx`;
+
 export async function buildDecoder(o: DecoderBuildOptions): Promise<BuiltDecoder> {
+  const L = o.weights.config.numLayers;
+  const groups = o.layerGroups ?? [[0, L]];
+  const whole = groups.length === 1;
+  const graphs: BuiltGraph[] = [];
+  for (const [k, layers] of groups.entries()) graphs.push(await buildGraph(o, layers, whole ? o.fileName : groupFileName(o.fileName, k)));
+  return { graphs, ioDtype: o.format === 'fp16' ? 'float16' : 'float32', maxTensorBytes: Math.max(...graphs.map((g) => g.maxTensorBytes)) };
+}
+
+/** Layers [first, end) as one graph; the graph that ends at the last layer also computes the logits. */
+async function buildGraph(o: DecoderBuildOptions, [first, end]: [number, number], fileName: string): Promise<BuiltGraph> {
   const config = o.weights.config;
   const act = o.format === 'fp16' ? 'float16' : 'float32';
-  const sink = new FileExternalDataSink(o.dir, o.fileName, { maxFileBytes: o.maxDataFileBytes ?? GIB });
+  const sink = new FileExternalDataSink(o.dir, fileName, { maxFileBytes: o.maxDataFileBytes ?? GIB });
   try {
     const g = new Graph('pandagpt_llama_decoder', { sink });
     const pool = currentRuntime().pool;
     const ctx: BuildCtx = { g, config, format: o.format, act, maxInitializerBytes: o.maxInitializerBytes ?? GIB, pool };
     const { numHeads: nh, headDim: hd, hiddenSize: H, vocabSize: V, numLayers: L } = config;
+    const isLast = end === L;
+    const layers = Array.from({ length: end - first }, (_, j) => first + j);
     // Pooled: a weight is admitted (memory), read here as stored, and handed to a worker with its
     // LoRA parts; makeLinear decodes, merges and quantises it there while the next one is read.
     const pooled = async (name: string, lora?: { i: number; p: AttnProj }, format = o.format): Promise<PooledWeight> => {
@@ -89,23 +122,28 @@ export async function buildDecoder(o: DecoderBuildOptions): Promise<BuiltDecoder
 
     const x = g.input(io.inputsEmbeds, act, [1, 'sequence_length', H]);
     const mask = g.input(io.attentionMask, 'int64', [1, 'total_sequence_length']);
-    const past = Array.from({ length: L }, (_, i) => ({
-      key: g.input(ioName(io.pastKey, i), act, [1, nh, 'past_sequence_length', hd]),
-      value: g.input(ioName(io.pastValue, i), act, [1, nh, 'past_sequence_length', hd]),
-    }));
+    const past = new Map(
+      layers.map((i) => [
+        i,
+        {
+          key: g.input(ioName(io.pastKey, i), act, [1, nh, 'past_sequence_length', hd]),
+          value: g.input(ioName(io.pastValue, i), act, [1, nh, 'past_sequence_length', hd]),
+        },
+      ]),
+    );
 
     const { bias, rope } = scoped(g, ['model'], () => {
-      const pos = makePositions(ctx, x, past[0]!.key);
+      const pos = makePositions(ctx, x, past.get(first)!.key);
       return { bias: makeAttentionBias(ctx, mask, pos), rope: makeRope(ctx, pos.qPos) };
     });
 
     let h = x;
-    for (let i = 0; i < L; i++) {
+    for (const i of layers) {
       o.onProgress?.(`decoder ${o.format}: layer ${i + 1}/${L}`);
       const path = ['model', `layers.${i}`];
       const inNormW = await o.weights.read(baseKeys.inputNorm(i));
       const n1 = scoped(g, [...path, 'input_layernorm'], () => makeRmsNorm(ctx, h, inNormW, baseKeys.inputNorm(i)));
-      const attnIo = { pastKey: past[i]!.key, pastValue: past[i]!.value, presentKey: ioName(io.presentKey, i), presentValue: ioName(io.presentValue, i) };
+      const attnIo = { pastKey: past.get(i)!.key, pastValue: past.get(i)!.value, presentKey: ioName(io.presentKey, i), presentValue: ioName(io.presentValue, i) };
       const a = await makeAttention(ctx, [...path, 'attn'], n1, (p) => attnWeight(i, p), i, rope, bias, attnIo);
       const h1 = scoped(g, path, () => g.op1('Add', [h, a], { name: 'attn_residual' }));
       const postNormW = await o.weights.read(baseKeys.postNorm(i));
@@ -114,24 +152,29 @@ export async function buildDecoder(o: DecoderBuildOptions): Promise<BuiltDecoder
       h = scoped(g, path, () => g.op1('Add', [h1, m], { name: 'mlp_residual' }));
     }
 
-    // Only the last position's logits are needed for generation: (1,S,H) → (1,H).
-    const normW = await o.weights.read(baseKeys.norm);
-    const last = scoped(g, ['model'], () => g.op1('Gather', [h, g.constI64('last', [-1], [])], { attrs: { axis: 1 }, name: 'last_position' }));
-    const normed = scoped(g, ['model', 'norm'], () => makeRmsNorm(ctx, last, normW, baseKeys.norm));
-    o.onProgress?.(`decoder ${o.format}: lm_head`);
-    const headCtx: BuildCtx = { ...ctx, format: o.lmHeadFormat ?? LM_HEAD_FORMAT[o.format] };
-    const lmHead = pool ? await pooled(baseKeys.lmHead, undefined, headCtx.format) : await o.weights.read(baseKeys.lmHead);
-    let logits = scoped(g, ['lm_head'], () => makeLinear(headCtx, normed, lmHead, V, H, baseKeys.lmHead));
-    if (act === 'float16') logits = scoped(g, ['lm_head'], () => g.op1('Cast', [logits], { attrs: { to: 1 } }));
-    g.output(logits, 'float32', [1, V], io.logits);
-    for (let i = 0; i < L; i++) {
+    if (isLast) {
+      // Only the last position's logits are needed for generation: (1,S,H) → (1,H).
+      const normW = await o.weights.read(baseKeys.norm);
+      const last = scoped(g, ['model'], () => g.op1('Gather', [h, g.constI64('last', [-1], [])], { attrs: { axis: 1 }, name: 'last_position' }));
+      const normed = scoped(g, ['model', 'norm'], () => makeRmsNorm(ctx, last, normW, baseKeys.norm));
+      o.onProgress?.(`decoder ${o.format}: lm_head`);
+      const headCtx: BuildCtx = { ...ctx, format: o.lmHeadFormat ?? LM_HEAD_FORMAT[o.format] };
+      const lmHead = pool ? await pooled(baseKeys.lmHead, undefined, headCtx.format) : await o.weights.read(baseKeys.lmHead);
+      let logits = scoped(g, ['lm_head'], () => makeLinear(headCtx, normed, lmHead, V, H, baseKeys.lmHead));
+      if (act === 'float16') logits = scoped(g, ['lm_head'], () => g.op1('Cast', [logits], { attrs: { to: 1 } }));
+      g.output(logits, 'float32', [1, V], io.logits);
+    } else {
+      g.output(h, act, [1, 'sequence_length', H], io.hiddenStates);
+    }
+    for (const i of layers) {
       g.output(ioName(io.presentKey, i), act, [1, nh, 'total_sequence_length', hd]);
       g.output(ioName(io.presentValue, i), act, [1, nh, 'total_sequence_length', hd]);
     }
     await g.settle();
     sink.close();
-    await writeHashedFile(join(o.dir, o.fileName), g.toModelBytes({ docString: `PandaGPT LLaMA decoder (${o.format})` }));
-    return { file: o.fileName, externalData: [...sink.files], ioDtype: act, maxTensorBytes: g.largestInitializerBytes };
+    const doc = first === 0 && isLast ? `PandaGPT LLaMA decoder (${o.format})` : `PandaGPT LLaMA decoder (${o.format}), layers ${first} to ${end - 1} of ${L}`;
+    await writeHashedFile(join(o.dir, fileName), g.toModelBytes({ docString: doc }));
+    return { file: fileName, externalData: [...sink.files], layers: [first, end], maxTensorBytes: g.largestInitializerBytes };
   } finally {
     sink.close();
   }

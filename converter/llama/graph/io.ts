@@ -9,6 +9,7 @@ export const DECODER_IO: DecoderIo = {
   presentKey: 'present.{i}.key',
   presentValue: 'present.{i}.value',
   logits: 'logits',
+  hiddenStates: 'hidden_states',
 };
 
 export const ioName = (template: string, i: number): string => template.replace('{i}', String(i));

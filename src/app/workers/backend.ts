@@ -16,7 +16,7 @@
  * Threads only when the page is cross-origin isolated (SharedArrayBuffer needs COOP/COEP).
  */
 import { PandaError } from '../../core/errors';
-import { pickVariant, type BundleManifest, type OnnxPart } from '../../core/manifest';
+import { decoderFiles, pickVariant, type BundleManifest } from '../../core/manifest';
 
 export type BackendKind = 'webgpu' | 'wasm';
 
@@ -61,10 +61,10 @@ export interface BundleNeeds {
  */
 export const WASM_MAX_WEIGHT_BYTES = 3 * 1024 ** 3;
 
-const partBytes = (m: BundleManifest, p: OnnxPart): number => [p.file, ...p.externalData].reduce((s, f) => s + (m.files[f]?.size ?? 0), 0);
+const filesBytes = (m: BundleManifest, files: string[]): number => files.reduce((s, f) => s + (m.files[f]?.size ?? 0), 0);
 
 export function bundleNeeds(m: BundleManifest): BundleNeeds {
-  const gpuParts: OnnxPart[] = [pickVariant(m.llm.decoders, 'webgpu')];
+  const gpuParts: { maxTensorBytes?: number }[] = [pickVariant(m.llm.decoders, 'webgpu')];
   for (const e of Object.values(m.imagebind?.encoders ?? {})) if (e && e.modality !== 'text') gpuParts.push(pickVariant(e.variants, 'webgpu'));
   const known = gpuParts.every((p) => p.maxTensorBytes !== undefined);
   const encoderFiles = new Set<string>();
@@ -75,7 +75,7 @@ export function bundleNeeds(m: BundleManifest): BundleNeeds {
   }
   return {
     wasmEncoderBytes: [...encoderFiles].reduce((s, f) => s + (m.files[f]?.size ?? 0), 0),
-    wasmDecoderBytes: partBytes(m, pickVariant(m.llm.decoders, 'wasm')),
+    wasmDecoderBytes: filesBytes(m, decoderFiles(pickVariant(m.llm.decoders, 'wasm'))),
     gpuMaxTensorBytes: known ? Math.max(...gpuParts.map((p) => p.maxTensorBytes!)) : undefined,
   };
 }

@@ -16,7 +16,10 @@ import { type BridgeCallbacks, runtimeConfig, WorkerBridge } from './worker-brid
 
 export interface LlmLoadInfo {
   format: WeightFormat;
+  /** The decoder's graph (its first layer group's). */
   file: string;
+  /** Layer groups (1: the decoder is one graph). */
+  groups: number;
   timings: LoadTimings;
 }
 

@@ -5,8 +5,8 @@
  * (onnxruntime-web) run this very code.
  */
 import { PandaError, throwIfAborted } from '../errors';
-import type { BundleManifest, DecoderVariant, WeightFormat } from '../manifest';
-import { pickVariant } from '../manifest';
+import type { BundleManifest, DecoderGroup, DecoderVariant, WeightFormat } from '../manifest';
+import { decoderGroups, pickVariant } from '../manifest';
 import type { Backend, OrtModule, OrtSession, OrtTensor, SessionOptions } from '../ort';
 import { bytesPartLoader, type PartLoader, type ReadFile } from '../session-loader';
 import { LlamaTokenizer } from '../tokenizer/llama-tokenizer';
@@ -49,7 +49,8 @@ export class LlmEngine {
     readonly manifest: BundleManifest,
     readonly variant: DecoderVariant,
     readonly backend: Backend,
-    private readonly session: OrtSession,
+    /** One session per layer group (one in all for a decoder in one graph), run in order. */
+    private readonly sessions: GroupSession[],
     readonly tokenizer: LlamaTokenizer,
     private readonly embeddings: EmbeddingTable,
     private readonly proj: { weight: Float32Array; bias: Float32Array; inDim: number },
@@ -61,20 +62,41 @@ export class LlmEngine {
     const { ort, manifest, readFile, backend } = opts;
     const llm = manifest.llm;
     const variant = pickVariant(llm.decoders, backend, opts.variant);
-    const sessionOptions: SessionOptions = { ...opts.sessionOptions };
-    if (backend === 'webgpu') {
-      // Keep the KV cache on the GPU between steps (web-runtime.md); logits come back to the CPU.
-      const loc: Record<string, 'gpu-buffer'> = {};
-      for (let i = 0; i < llm.config.numLayers; i++) {
-        loc[llm.io.presentKey.replace('{i}', String(i))] = 'gpu-buffer';
-        loc[llm.io.presentValue.replace('{i}', String(i))] = 'gpu-buffer';
+    const groups = decoderGroups(variant, llm.config.numLayers);
+    const optionsFor = (g: DecoderGroup): SessionOptions => {
+      const sessionOptions: SessionOptions = { ...opts.sessionOptions };
+      if (backend === 'webgpu') {
+        // Keep the KV cache (and the hidden states between layer groups) on the GPU between steps
+        // (web-runtime.md); logits come back to the CPU.
+        const loc: Record<string, 'gpu-buffer'> = {};
+        for (let i = g.layers[0]; i < g.layers[1]; i++) {
+          loc[llm.io.presentKey.replace('{i}', String(i))] = 'gpu-buffer';
+          loc[llm.io.presentValue.replace('{i}', String(i))] = 'gpu-buffer';
+        }
+        if (g.layers[1] < llm.config.numLayers && llm.io.hiddenStates) loc[llm.io.hiddenStates] = 'gpu-buffer';
+        sessionOptions.preferredOutputLocation = loc;
       }
-      sessionOptions.preferredOutputLocation = loc;
-    }
+      return sessionOptions;
+    };
     const loadPart = opts.loadPart ?? bytesPartLoader(ort, readFile);
+    // One group at a time: only that group's bytes are held while its session is created (a 7B q4
+    // decoder is 3.9 GB; its groups ≈ 0.6 GB each), and they are dropped once it exists.
+    const createSessions = async (): Promise<GroupSession[]> => {
+      const out: GroupSession[] = [];
+      try {
+        for (const g of groups) {
+          const session = await loadPart(g, optionsFor(g));
+          out.push({ session, group: g, inputs: new Set(session.inputNames) });
+        }
+      } catch (e) {
+        await Promise.allSettled(out.map((x) => x.session.release()));
+        throw e;
+      }
+      return out;
+    };
     const decode = (b: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(b));
-    const [session, tokenizerBytes, table, projW, projB] = await Promise.all([
-      loadPart(variant, sessionOptions),
+    const [sessions, tokenizerBytes, table, projW, projB] = await Promise.all([
+      createSessions(),
       readFile(llm.tokenizer.file),
       EmbeddingTable.load(llm.embedTokens, readFile),
       readRawF32(llm.llamaProj.weight, readFile),
@@ -82,7 +104,7 @@ export class LlmEngine {
     ]);
     const tokenizer = LlamaTokenizer.fromJson(decode(tokenizerBytes), llm.tokenizer);
     const inDim = llm.llamaProj.weight.shape[1]!;
-    return new LlmEngine(ort, manifest, variant, backend, session, tokenizer, table, { weight: projW, bias: projB, inDim });
+    return new LlmEngine(ort, manifest, variant, backend, sessions, tokenizer, table, { weight: projW, bias: projB, inDim });
   }
 
   /** Forget the KV cache (the next turn recomputes the whole prompt). */
@@ -92,7 +114,7 @@ export class LlmEngine {
 
   async dispose(): Promise<void> {
     this.cache.reset();
-    await this.session.release();
+    await Promise.all(this.sessions.map((s) => s.session.release()));
   }
 
   /** Positions currently held in the KV cache (for tests and the UI). */
@@ -229,20 +251,48 @@ export class LlmEngine {
       else throw new PandaError('INTERNAL', 'media position without a media vector');
     });
     const total = this.cache.length + S;
-    const feeds: Record<string, OrtTensor> = {
-      [io.inputsEmbeds]: this.cache.floatTensor(embeds, [1, S, H]),
-      [io.attentionMask]: new this.ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
-      ...this.cache.feeds(),
-    };
-    const runStart = now();
-    const out = await this.session.run(feeds);
-    this.sessionRunMs += now() - runStart;
-    const logitsT = out[io.logits];
+    const mask = new this.ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]);
+    const past = this.cache.feeds();
+    const outputs: Record<string, OrtTensor> = {};
+    // Layer groups in order, each fed the previous one's hidden states (on the GPU for WebGPU).
+    let x = this.cache.floatTensor(embeds, [1, S, H]);
+    try {
+      for (const [k, { session, inputs }] of this.sessions.entries()) {
+        const feeds: Record<string, OrtTensor> = { [io.inputsEmbeds]: x, [io.attentionMask]: mask };
+        for (const name of inputs) if (name in past) feeds[name] = past[name]!;
+        const runStart = now();
+        const out = await session.run(feeds);
+        this.sessionRunMs += now() - runStart;
+        if (k > 0) disposeGpu(x);
+        Object.assign(outputs, out);
+        if (k < this.sessions.length - 1) {
+          const h = io.hiddenStates && out[io.hiddenStates];
+          if (!h) throw new PandaError('INTERNAL', `decoder layer group ${k} did not return "${io.hiddenStates ?? 'hidden_states'}"`);
+          x = h;
+          delete outputs[io.hiddenStates!];
+        }
+      }
+    } catch (e) {
+      disposeGpu(x);
+      for (const t of Object.values(outputs)) disposeGpu(t);
+      throw e;
+    }
+    const logitsT = outputs[io.logits];
     if (!logitsT) throw new PandaError('INTERNAL', `decoder did not return "${io.logits}"`);
     const logits = await toF32(logitsT);
-    this.cache.update(out, newItems);
+    this.cache.update(outputs, newItems);
     return logits;
   }
+}
+
+interface GroupSession {
+  session: OrtSession;
+  group: DecoderGroup;
+  inputs: Set<string>;
+}
+
+function disposeGpu(t: OrtTensor): void {
+  if (t.location !== 'cpu') t.dispose();
 }
 
 async function toF32(t: OrtTensor): Promise<Float32Array> {

@@ -100,7 +100,10 @@ describe('build:model (built-in PandaGPT-nano bundle)', () => {
     const parts = [...m.llm.decoders, ...Object.values(m.imagebind!.encoders).flatMap((e) => e!.variants)];
     for (const p of parts) expect(p.maxTensorBytes, p.file).toBeGreaterThan(0);
     const needs = bundleNeeds(m);
-    expect(needs.wasmDecoderBytes).toBe(m.files['decoder-fp32.onnx']!.size + m.files['decoder-fp32.onnx.data']!.size);
+    // one graph per layer (the path real 7B/13B bundles take), all counted
+    const groupFiles = ['decoder-fp32.g0.onnx', 'decoder-fp32.g0.onnx.data', 'decoder-fp32.g1.onnx', 'decoder-fp32.g1.onnx.data'];
+    expect(m.llm.decoders[0]!.groups?.map((g) => g.layers)).toEqual([[0, 1], [1, 2]]);
+    expect(needs.wasmDecoderBytes).toBe(groupFiles.reduce((s, f) => s + m.files[f]!.size, 0));
     expect(needs.gpuMaxTensorBytes).toBeGreaterThan(0);
     expect(needs.gpuMaxTensorBytes).toBeLessThan(needs.wasmDecoderBytes);
     // the media encoders the wasm backend would load: every non-text graph once (image = video's)
@@ -108,7 +111,7 @@ describe('build:model (built-in PandaGPT-nano bundle)', () => {
     expect(needs.wasmEncoderBytes).toBe([...encoderFiles].reduce((s, f) => s + m.files[f]!.size, 0));
     expect(await buildBuiltin({ out, log: (x) => log.push(x) })).toBe('up-to-date');
     // a bundle file gone → rebuilt
-    rmSync(join(out, 'decoder-fp32.onnx'));
+    rmSync(join(out, 'decoder-fp32.g1.onnx'));
     expect(await buildBuiltin({ out, log: (x) => log.push(x) })).toBe('built');
   });
 });

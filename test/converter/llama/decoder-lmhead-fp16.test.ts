@@ -24,7 +24,7 @@ describe('fp32 decoder with an fp16-stored lm_head', () => {
       expect(maxAbsDiff(la, lb), c.id).toBeLessThanOrEqual(1e-6);
       expect((await b.greedy(embeds, c.greedy.ids.length)).ids, c.id).toEqual(c.greedy.ids);
     }
-    const bytes = (m: typeof plain): number => m.manifest.llm.decoders[0]!.externalData.reduce((s, f) => s + statSync(join(m.dir, f)).size, 0);
+    const bytes = (m: typeof plain): number => m.manifest.llm.decoders[0]!.externalData!.reduce((s, f) => s + statSync(join(m.dir, f)).size, 0);
     const { vocabSize: V, hiddenSize: H } = plain.manifest.llm.config;
     expect(bytes(plain) - bytes(half)).toBe(V * H * 2);
   });

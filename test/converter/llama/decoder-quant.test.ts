@@ -11,6 +11,7 @@ import { LlamaWeights, validateLlama } from '../../../converter/llama/weights';
 import { dequantizeQ4, quantizeQ4 } from '../../../converter/quant/q4';
 import { roundThroughF16 } from '../../../src/core/half';
 import type { BundleManifest, WeightFormat } from '../../../src/core/manifest';
+import { decoderVariant } from '../../../converter/bundle/convert';
 import { argmax, convertFixture, DecoderRunner, DELTA, f32, klFromLogits, llmCases, maxAbsDiff, VICUNA } from './fixture';
 
 interface Agreement {
@@ -84,7 +85,7 @@ describe('q4 decoder (MatMulNBits)', () => {
       }
       const dir = mkdtempSync(join(tmpdir(), 'dq-'));
       const built = await buildDecoder({ weights: new Dequantised(base, delta, validateLlama(base, delta, config)), format: 'fp32', dir, fileName: 'dq.onnx' });
-      const m = { ...bundle.manifest, llm: { ...bundle.manifest.llm, decoders: [{ ...built, format: 'fp32' as const, backends: [] }] } };
+      const m = { ...bundle.manifest, llm: { ...bundle.manifest.llm, decoders: [decoderVariant({ format: 'fp32', backends: [] }, built)] } };
       const dq = await DecoderRunner.open(bundle.dir, m, 'fp32', dir);
       const q4 = await DecoderRunner.open(bundle.dir, bundle.manifest, 'q4');
       for (const c of llmCases()) {

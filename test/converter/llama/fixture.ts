@@ -118,6 +118,7 @@ export class DecoderRunner {
   static async open(dir: string, manifest: BundleManifest, format: WeightFormat, decoderDir = dir, rt: RunnerOrt = NODE_CPU): Promise<DecoderRunner> {
     const variant = manifest.llm.decoders.find((d) => d.format === format);
     if (!variant) throw new Error(`bundle has no ${format} decoder`);
+    if (variant.groups) throw new Error('DecoderRunner runs a decoder in one graph; use LlmEngine for layer groups');
     const session = await rt.create(decoderDir, variant.file, variant.externalData);
     const ref = manifest.llm.embedTokens;
     const raw = readFileSync(join(dir, ref.file));

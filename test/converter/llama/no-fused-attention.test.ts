@@ -74,7 +74,7 @@ describe('decoders route around the fused ops onnxruntime-web gets wrong', () =>
     for (const b of bundles) {
       for (const d of b.manifest.llm.decoders) {
         seen.add(d.format);
-        const bytes = readFileSync(join(b.dir, d.file));
+        const bytes = readFileSync(join(b.dir, d.file!));
         const m = inspectModel(bytes);
         const ops = m.nodes.map((n) => (n.domain ? `${n.domain}:${n.op}` : n.op));
         const hist = histogram(ops);
@@ -96,7 +96,7 @@ describe('decoders route around the fused ops onnxruntime-web gets wrong', () =>
     let checked = 0;
     for (const b of bundles) {
       for (const d of b.manifest.llm.decoders) {
-        const bytes = readFileSync(join(b.dir, d.file));
+        const bytes = readFileSync(join(b.dir, d.file!));
         const types = initializerTypes(bytes);
         const { inputs, castTo } = graphWiring(bytes);
         for (const n of inspectModel(bytes).nodes.filter((x) => x.op === 'MatMulNBits')) {
