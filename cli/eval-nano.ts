@@ -22,7 +22,7 @@ import { gunzipSync } from 'node:zlib';
 import { LlmEngine } from '../src/core/engine/llm-engine';
 import type { MediaEmbedding } from '../src/core/engine/types';
 import { ImageBindEngine } from '../src/core/encoders/imagebind-engine';
-import type { Modality } from '../src/core/manifest';
+import type { Modality, WeightFormat } from '../src/core/manifest';
 import { decoderFile } from '../converter/bundle/plan';
 import { BUILTIN_DIR, buildBuiltin, buildBundle, NANO_DIR, nanoSource } from './build-builtin';
 import { preprocessFile } from './media-node';
@@ -264,7 +264,7 @@ const argmax = (l: Float32Array): number => l.reduce((b, x, i) => (x > l[b]! ? i
  * converted as real models are (`--quant q4`: q4 decoder with fp16 scales and fp16-stored lm_head,
  * q8 ImageBind encoders) against the fp32 built-in bundle, on the held-out test set.
  */
-export async function compareNanoFormats(opts: EvalOptions & { imagebindQuant?: string } = {}): Promise<FormatReport> {
+export async function compareNanoFormats(opts: EvalOptions & { imagebindQuant?: string; lmHeadFormat?: WeightFormat } = {}): Promise<FormatReport> {
   const log = opts.log ?? ((): void => {});
   const items = (JSON.parse(readFileSync(join(TESTSET_DIR, 'testset.json'), 'utf8')) as { items: TestItem[] }).items;
   const perMod = new Map<string, number>();
@@ -275,9 +275,9 @@ export async function compareNanoFormats(opts: EvalOptions & { imagebindQuant?: 
   });
   await buildBuiltin({ log: () => {} });
   // As `npm run convert` writes a real model by default, minus the fp32 copy for wasm.
-  const q4Decoder = { format: 'q4' as const, fileName: decoderFile('q4'), backends: ['webgpu' as const, 'cpu' as const] };
+  const q4Decoder = { format: 'q4' as const, fileName: decoderFile('q4'), backends: ['webgpu' as const, 'cpu' as const], lmHeadFormat: opts.lmHeadFormat };
   const encFormat = opts.imagebindQuant ?? 'auto';
-  const dir = encFormat === 'auto' ? NANO_Q4_DIR : `${NANO_Q4_DIR}-${encFormat.replace(/[^a-z0-9]+/gi, '_')}`;
+  const dir = (encFormat === 'auto' ? NANO_Q4_DIR : `${NANO_Q4_DIR}-${encFormat.replace(/[^a-z0-9]+/gi, '_')}`) + (opts.lmHeadFormat ? `-head-${opts.lmHeadFormat}` : '');
   await buildBundle({ ...nanoSource('pandagpt'), quant: 'q4', imagebindQuant: encFormat, decoders: [q4Decoder], name: `PandaGPT-nano (q4 decoder, ImageBind ${encFormat})` }, dir, { log: () => {} });
   const sessionOptions = nodeSessionOptions('cpu', opts.threads);
   const side = async (dir: string, variant: 'fp32' | 'q4') => {
@@ -288,7 +288,7 @@ export async function compareNanoFormats(opts: EvalOptions & { imagebindQuant?: 
   };
   const ref = await side(BUILTIN_DIR, 'fp32');
   const q = await side(dir, 'q4');
-  const report: FormatReport = { format: `q4 decoder + ${encFormat === 'auto' ? 'q8' : encFormat} encoders`, bundle: dir, questions: 0, identical: 0, top1: 0, meanKl: 0, maxKl: 0, right: { fp32: 0, format: 0 }, differing: [] };
+  const report: FormatReport = { format: `q4 decoder${opts.lmHeadFormat ? ` (${opts.lmHeadFormat} lm_head)` : ''} + ${encFormat === 'auto' ? 'q8' : encFormat} encoders`, bundle: dir, questions: 0, identical: 0, top1: 0, meanKl: 0, maxKl: 0, right: { fp32: 0, format: 0 }, differing: [] };
   const params = { ...ref.b.manifest.llm.generation, greedy: true, maxNewTokens: 48 };
   for (const [i, item] of chosen.entries()) {
     if (i % 20 === 0) log(`item ${i + 1}/${chosen.length}`);

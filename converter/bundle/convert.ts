@@ -50,11 +50,13 @@ export interface ConvertOptions {
   /** Override lm_head's format in the `quant` decoder (measurements; default LM_HEAD_FORMAT). */
   lmHeadFormat?: WeightFormat;
   /**
-   * Token-embedding storage: `auto` (default: f32 for fp32 bundles, else f16, the checkpoint's own
-   * values) or `q8` (int8 rows with one scale each: half of f16's bytes, 0.13 GB less for 7B; on
-   * PandaGPT-nano the answers and KL did not move, but it is not exact, so it is opt-in).
+   * Token-embedding storage: `q8` (int8 rows with one scale each: half of f16's bytes, 0.13 GB less
+   * for 7B), `f16` (the checkpoint's own values) or `auto` (default): f32 for fp32 bundles; q8 when
+   * every decoder variant is q4 (a 7B/13B `--quant q4` bundle: its answers are 4-bit already; measured
+   * on PandaGPT-nano by the quality gate, test/cli/nano-quant-gate.test.ts); f16 otherwise (a bundle
+   * with an exact fp32 or fp16 decoder keeps exact embeddings for it).
    */
-  embedTokens?: 'auto' | 'q8';
+  embedTokens?: 'auto' | 'q8' | 'f16';
   /**
    * Layers per decoder graph: 0 = the whole decoder in one graph; default: one graph for decoders up
    * to 1 GiB, else layer groups of about 0.6 GB each, so the page can create one session at a time
@@ -101,13 +103,14 @@ async function convertBundle(o: ConvertOptions, pool?: ConverterPool): Promise<B
     log(`LLaMA ${config.numLayers} layers, hidden ${config.hiddenSize}; LoRA r=${v.lora.rank} alpha=${v.lora.alpha} (scaling ${v.lora.scaling})`);
     const weights = new LlamaWeights(base, delta, v);
 
+    const plans = o.decoders ?? planDecoders(quant, config);
     const w = await BundleWriter.create(o.outDir);
     try {
       const writeParts = async () => {
         log('tokenizer');
         const tokenizer = await writeTokenizer(w, o.vicunaDir, (m) => log(`warning: ${m}`));
 
-        const embDtype = o.embedTokens === 'q8' ? 'int8' : quant === 'fp32' ? 'float32' : 'float16';
+        const embDtype = embeddingDtype(o.embedTokens ?? 'auto', quant, plans);
         const embFile = `embed_tokens.${embDtype === 'float32' ? 'f32' : embDtype === 'int8' ? 'q8' : 'f16'}.bin`;
         log(`${embFile}`);
         const embedTokens = await writeRawTensorFrom(w, embFile, base, baseKeys.embed, [config.vocabSize, config.hiddenSize], embDtype);
@@ -122,7 +125,6 @@ async function convertBundle(o: ConvertOptions, pool?: ConverterPool): Promise<B
         const built = await buildDecoder({ weights, format: plan.format, dir: w.dir, fileName: plan.fileName, layerGroups, maxInitializerBytes: o.maxInitializerBytes, maxDataFileBytes: o.maxDataFileBytes, lmHeadFormat, onProgress: log });
         return decoderVariant(plan, built);
       };
-      const plans = o.decoders ?? planDecoders(quant, config);
       let parts: Awaited<ReturnType<typeof writeParts>>;
       const decoders: DecoderVariant[] = [];
       if (pool) {
@@ -205,4 +207,12 @@ export function decoderVariant(plan: Pick<DecoderPlan, 'format' | 'backends'>, b
   const [only, ...more] = built.graphs;
   if (more.length === 0) return { ...info, file: only!.file, externalData: only!.externalData };
   return { ...info, groups: built.graphs.map((g) => ({ file: g.file, externalData: g.externalData, layers: g.layers, maxTensorBytes: g.maxTensorBytes })) };
+}
+
+/** The token table's storage (see ConvertOptions.embedTokens). */
+export function embeddingDtype(choice: 'auto' | 'q8' | 'f16', quant: WeightFormat, plans: Pick<DecoderPlan, 'format'>[]): 'float32' | 'float16' | 'int8' {
+  if (choice === 'q8') return 'int8';
+  if (choice === 'f16') return 'float16';
+  if (quant === 'fp32') return 'float32';
+  return plans.every((p) => p.format === 'q4') ? 'int8' : 'float16';
 }

@@ -15,6 +15,7 @@ import type { BuildCtx } from '../../converter/llama/graph/types';
 import { Graph } from '../../converter/onnx/graph';
 import { f16BitsToF32, toF16 } from '../../converter/quant/fp16';
 import { Q4_BLOCK, quantizeQ4 } from '../../converter/quant/q4';
+import { Q8_BLOCK, quantizeQ8 } from '../../converter/quant/q8';
 import type { LlmConfig } from '../../src/core/manifest';
 
 /** One input or output as it crosses page.evaluate (JSON): fp16 travels as its uint16 bits. */
@@ -288,7 +289,8 @@ export function standardFeeds(c: StandardCase): Feeds[] {
 }
 
 // ---------------------------------------------------------------------------------------------
-// (c) MatMulNBits, 4-bit block 32 with zero point 8, in fp32 (what our q4 decoder uses) and fp16.
+// (c) MatMulNBits, block 32: 4-bit (zero point 8) in fp32 (what our q4 decoder uses) and fp16;
+// 8-bit (zero point 128) in fp32 (the q4 decoder's lm_head).
 
 export const NB_M = 8;
 export const NB_K = 128;
@@ -301,27 +303,35 @@ export interface NbitsCase {
   want: Float64Array; // (M, N)
 }
 
-export function nbitsCase(dtype: 'float32' | 'float16'): NbitsCase {
+export function nbitsCase(dtype: 'float32' | 'float16', bits: 4 | 8 = 4): NbitsCase {
   const w = seeded(NB_N * NB_K, 31, 0.5);
   const a = seeded(NB_M * NB_K, 37);
-  const q = quantizeQ4(w, NB_N, NB_K);
-  const g = new Graph(`matmulnbits_${dtype}`);
+  const q4 = bits === 4 ? quantizeQ4(w, NB_N, NB_K) : undefined;
+  const q8 = bits === 8 ? quantizeQ8(w, NB_N, NB_K) : undefined;
+  const blocks = Math.ceil(NB_K / Q4_BLOCK);
+  const rawScales = q4?.scales ?? q8!.scales;
+  const g = new Graph(`matmulnbits${bits}_${dtype}`);
   const x = g.input('a', dtype, [NB_M, NB_K]);
-  const b = g.initializer('b', 'uint8', [NB_N, q.blocks, Q4_BLOCK / 2], q.packed);
-  const scaleBits = toF16(q.scales);
-  const s = g.initializer('scales', dtype, [NB_N * q.blocks], dtype === 'float16' ? scaleBits : q.scales);
-  const y = g.op1('MatMulNBits', [x, b, s], { domain: 'com.microsoft', attrs: { K: NB_K, N: NB_N, bits: 4, block_size: Q4_BLOCK } });
+  const b = q4 ? g.initializer('b', 'uint8', [NB_N, blocks, Q4_BLOCK / 2], q4.packed) : g.initializer('b', 'uint8', [NB_N, blocks, Q8_BLOCK], q8!.codes);
+  const scaleBits = toF16(rawScales);
+  const s = g.initializer('scales', dtype, [NB_N * blocks], dtype === 'float16' ? scaleBits : rawScales);
+  const y = g.op1('MatMulNBits', [x, b, s], { domain: 'com.microsoft', attrs: { K: NB_K, N: NB_N, bits, block_size: Q4_BLOCK } });
   g.output(y, dtype, [NB_M, NB_N], 'y');
   // The reference sees exactly what the kernel sees: fp16-rounded inputs and scales for fp16.
   const aBits = toF16(a);
   const aIn = dtype === 'float16' ? Float64Array.from(aBits, f16BitsToF32) : Float64Array.from(a);
-  const scales = dtype === 'float16' ? Float64Array.from(scaleBits, f16BitsToF32) : Float64Array.from(q.scales);
+  const scales = dtype === 'float16' ? Float64Array.from(scaleBits, f16BitsToF32) : Float64Array.from(rawScales);
   const want = new Float64Array(NB_M * NB_N);
   for (let n = 0; n < NB_N; n++) for (let kk = 0; kk < NB_K; kk++) {
     const blk = kk / Q4_BLOCK | 0;
-    const byte = q.packed[(n * q.blocks + blk) * (Q4_BLOCK / 2) + ((kk % Q4_BLOCK) >> 1)]!;
-    const code = kk % 2 === 0 ? byte & 0x0f : byte >> 4;
-    const wv = (code - 8) * scales[n * q.blocks + blk]!;
+    let wv: number;
+    if (q4) {
+      const byte = q4.packed[(n * blocks + blk) * (Q4_BLOCK / 2) + ((kk % Q4_BLOCK) >> 1)]!;
+      const code = kk % 2 === 0 ? byte & 0x0f : byte >> 4;
+      wv = (code - 8) * scales[n * blocks + blk]!;
+    } else {
+      wv = (q8!.codes[(n * blocks + blk) * Q8_BLOCK + (kk % Q8_BLOCK)]! - 128) * scales[n * blocks + blk]!;
+    }
     for (let m = 0; m < NB_M; m++) want[m * NB_N + n] += aIn[m * NB_K + kk]! * wv;
   }
   const feeds: Feeds = { a: dtype === 'float16' ? { type: 'float16', dims: [NB_M, NB_K], data: Array.from(aBits) } : f32T(a, [NB_M, NB_K]) };

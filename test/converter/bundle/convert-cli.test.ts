@@ -37,7 +37,7 @@ describe('convert CLI', () => {
     expect(r.out).toContain('--quant q4|fp16|fp32');
   });
 
-  it('rejects missing arguments and a bad --quant with exit 1', async () => {
+  it('rejects missing arguments and bad option values with exit 1', async () => {
     expect((await cli(['--vicuna', VICUNA])).err).toMatch(/--vicuna, --delta and --out are required/);
     const bad = await cli(['--vicuna', VICUNA, '--delta', DELTA, '--out', join(root, 'x'), '--quant', 'int3']);
     expect(bad.code).toBe(1);
@@ -48,6 +48,10 @@ describe('convert CLI', () => {
     expect(labels.code).toBe(1);
     expect(labels.err).toMatch(/--labels .* must hold a JSON array of non-empty strings/);
     expect((await cli(['--vicuna', VICUNA, '--delta', DELTA, '--out', join(root, 'x'), '--labels', join(root, 'missing.json')])).err).toMatch(/--labels .*missing\.json/);
+    expect((await cli(['--vicuna', VICUNA, '--delta', DELTA, '--out', join(root, 'x'), '--layers-per-group=-1'])).err).toMatch(/--layers-per-group must be a whole number ≥ 0 \(got -1\)/);
+    expect((await cli(['--vicuna', VICUNA, '--delta', DELTA, '--out', join(root, 'x'), '--lm-head', 'q8'])).err).toMatch(/--lm-head must be fp16 or q4/);
+    expect((await cli(['--vicuna', VICUNA, '--delta', DELTA, '--out', join(root, 'x'), '--quant', 'fp32', '--lm-head', 'q4'])).err).toMatch(/--lm-head applies to --quant q4 only/);
+    expect((await cli(['--vicuna', VICUNA, '--delta', DELTA, '--out', join(root, 'x'), '--embed-tokens', 'q4'])).err).toMatch(/--embed-tokens must be q8, f16 or auto/);
     expect(existsSync(join(root, 'x'))).toBe(false);
   });
 

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openBundle } from '../../../cli/node-runtime';
-import { convertPandaGpt } from '../../../converter/bundle/convert';
+import { convertPandaGpt, embeddingDtype } from '../../../converter/bundle/convert';
+import { planDecoders } from '../../../converter/bundle/plan';
 import { EmbeddingTable } from '../../../src/core/engine/embeddings';
 import { FIXTURE } from '../../../e2e/support/reference-cases';
 
@@ -35,5 +36,17 @@ describe('q8 token embeddings', () => {
       const err = ra.reduce((m, x, j) => Math.max(m, Math.abs(x - rb[j]!)), 0);
       expect(err, `row ${id}`).toBeLessThanOrEqual((max / 127) * 0.5 + 1e-7);
     }
+  });
+
+  it('are the default where every decoder is q4 (7B/13B --quant q4); bundles with an exact decoder keep exact rows', () => {
+    const vicuna7b = { hiddenSize: 4096, intermediateSize: 11008, numLayers: 32, numHeads: 32, headDim: 128, vocabSize: 32001, rmsNormEps: 1e-6, ropeTheta: 10000, maxPositions: 2048 };
+    const tiny = { ...vicuna7b, hiddenSize: 64, intermediateSize: 172, numLayers: 2, numHeads: 4, headDim: 16 };
+    expect(planDecoders('q4', vicuna7b).map((p) => p.format)).toEqual(['q4']);
+    expect(embeddingDtype('auto', 'q4', planDecoders('q4', vicuna7b))).toBe('int8');
+    expect(embeddingDtype('auto', 'q4', planDecoders('q4', tiny))).toBe('float16'); // carries an fp32 decoder for wasm
+    expect(embeddingDtype('auto', 'fp16', planDecoders('fp16', vicuna7b))).toBe('float16');
+    expect(embeddingDtype('auto', 'fp32', planDecoders('fp32', tiny))).toBe('float32');
+    expect(embeddingDtype('f16', 'q4', planDecoders('q4', vicuna7b))).toBe('float16');
+    expect(embeddingDtype('q8', 'fp32', planDecoders('fp32', tiny))).toBe('int8');
   });
 });
