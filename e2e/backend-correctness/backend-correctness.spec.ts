@@ -10,7 +10,7 @@
  *   earlier in-graph Cos/Sin put WGSL's ~2^-11 sin/cos error, 4.2e-4 on SwiftShader, into the K cache);
  * - fp32 MatMulNBits (what the q4 decoder uses) must be right everywhere: asserted;
  * - com.microsoft.GroupQueryAttention (16- and 40-token prompts, then steps; kv_num_heads 4 and 2;
- *   CPU- and GPU-resident KV), fp16 MatMulNBits and the RoPE cos/sin tables are measured and
+ *   CPU- and GPU-resident KV), fp16 and 8-bit MatMulNBits and the RoPE cos/sin tables are measured and
  *   recorded (annotations + console), not asserted: CI must not depend on ORT keeping or fixing
  *   its bugs. What is asserted instead is the routing: the shipped decoders contain neither fused
  *   attention nor fp16 MatMulNBits (the last test here, and
@@ -213,6 +213,16 @@ test.describe('backend correctness: attention and 4-bit matmul per onnxruntime-w
         return { err: maxAbsErr((await run(page, 'nbits16', nb16.feeds)).y!.data, nb16.want) };
       });
       record(info, build, 'MatMulNBits fp16 (8×128 · 128×64, 4-bit block 32)', n16, ['MatMulNBits']);
+
+      // (c) 8-bit fp32 MatMulNBits (a q8 lm_head would be half of fp16's bytes): recorded only. JSEP
+      // (what the app uses) refuses it ("Only 2b and 4b quantization is supported"), so lm_head stays
+      // fp16 (or q4 with --lm-head q4).
+      const nb8 = nbitsCase('float32', 8);
+      const n8 = await measure(lines, async () => {
+        await open(page, 'nbits8', nb8.model);
+        return { err: maxAbsErr((await run(page, 'nbits8', nb8.feeds)).y!.data, nb8.want) };
+      });
+      record(info, build, 'MatMulNBits fp32 (8×128 · 128×64, 8-bit block 32)', n8, ['MatMulNBits']);
 
       const ep = GPU_EP[build];
       for (const r of stdRuns) {
