@@ -3,11 +3,13 @@
  * created from paths (ORT reads external data beside the graph itself, without copying it
  * through JS memory).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { PandaError } from '../src/core/errors';
+import { widenF16Bytes } from '../src/core/half';
 import { parseManifest, type BundleManifest } from '../src/core/manifest';
 import type { Backend, OrtModule } from '../src/core/ort';
 import type { PartLoader, ReadFile } from '../src/core/session-loader';
@@ -36,8 +38,40 @@ export function openBundle(dir: string): NodeBundle {
       throw new PandaError('BUNDLE_FILE_MISSING', `${full} is missing from the bundle. Convert it again.`, { file: full });
     }
   };
-  const loadPart: PartLoader = (part, options) => ort.InferenceSession.create(join(root, part.file), options) as never;
+  const loadPart = nodePartLoader(root, readFileFn);
   return { dir: root, manifest, readFile: readFileFn, loadPart };
+}
+
+/**
+ * Sessions from files in `root`: ORT reads the graph and its external data by path. A part with
+ * widened external data (OnnxPart.widen) gets a temporary folder where those files exist widened to
+ * fp32 (the rest linked), removed once the session holds the weights.
+ */
+export function nodePartLoader(root: string, readFileFn: ReadFile = async (p) => new Uint8Array(await readFile(join(root, p)))): PartLoader {
+  return async (part, options) => {
+    if (!part.widen) return ort.InferenceSession.create(join(root, part.file), options) as never;
+    const dir = mkdtempSync(join(tmpdir(), 'pandagpt-widened-'));
+    try {
+      const place = (p: string): string => {
+        const to = join(dir, p);
+        mkdirSync(dirname(to), { recursive: true });
+        return to;
+      };
+      symlinkSync(join(root, part.file), place(part.file));
+      for (const f of part.externalData) {
+        const src = part.widen[f];
+        if (src) writeFileSync(place(f), widenF16Bytes(await readFileFn(src)));
+        else symlinkSync(join(root, f), place(f));
+      }
+      return (await ort.InferenceSession.create(join(dir, part.file), options)) as never;
+    } finally {
+      try {
+        rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // a platform that keeps open files undeletable: the OS temp folder is cleaned later
+      }
+    }
+  };
 }
 
 /** Session options for a Node backend: the CPU EP, or ORT's native WebGPU EP (Dawn). */

@@ -29,7 +29,7 @@ import { promisify } from 'node:util';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { startModelServer } from '../../e2e/support/model-server';
 import { chromiumArgs } from '../../playwright.config';
-import { decoderFiles, downloadedFiles, parseManifest, type BundleManifest } from '../../src/core/manifest';
+import { decoderFiles, downloadedFiles, partFiles, parseManifest, type BundleManifest } from '../../src/core/manifest';
 import { installPageProbe, readMarks } from '../browser/page-probe';
 import { ensureBuilt, findMark, NAME_SHIM, pageAlerts, servePreview, type Visit, visit } from '../lib/app-page';
 import { runTsChild } from '../lib/child-rss';
@@ -53,7 +53,7 @@ const QUESTIONS = [
 const NEW_TOKENS = 4;
 const MINUTE = 60_000;
 /** Changes when the converter writes a different bundle for the same checkpoints (then it converts again). */
-const BUNDLE_LAYOUT = 'decoder layer groups';
+const BUNDLE_LAYOUT = 'decoder layer groups, fp16 tensors widened by the loader';
 const run = promisify(execFile);
 
 interface ConvertStamp {
@@ -98,7 +98,7 @@ function partBytes(m: BundleManifest): { part: string; bytes: number; downloaded
   for (const d of m.llm.decoders) add(`decoder ${d.format}`, decoderFiles(d));
   add('token embeddings', [m.llm.embedTokens.file, ...(m.llm.embedTokens.rowScales ? [m.llm.embedTokens.rowScales.file] : [])]);
   add('llama_proj', [m.llm.llamaProj.weight.file, m.llm.llamaProj.bias.file]);
-  for (const e of Object.values(m.imagebind?.encoders ?? {})) for (const v of e?.variants ?? []) add(`ImageBind ${e!.modality} (${v.format ?? '?'})`, [v.file, ...v.externalData]);
+  for (const e of Object.values(m.imagebind?.encoders ?? {})) for (const v of e?.variants ?? []) add(`ImageBind ${e!.modality} (${v.format ?? '?'})`, partFiles(v));
   const rest = Object.keys(m.files).filter((f) => !seen.has(f));
   add('other (tokenizer, labels, ...)', rest);
   return rows;

@@ -9,11 +9,11 @@
  */
 import genericLabels from '../../src/core/zero-shot-labels.json';
 import { PandaError } from '../../src/core/errors';
-import { type BundleManifest, type DecoderVariant, MANIFEST_SCHEMA, MANIFEST_VERSION, PANDAGPT_GENERATION, PANDAGPT_PROMPT, PANDAGPT_STOP, type WeightFormat } from '../../src/core/manifest';
+import { type BundleManifest, type DecoderVariant, partFiles, MANIFEST_SCHEMA, MANIFEST_VERSION, PANDAGPT_GENERATION, PANDAGPT_PROMPT, PANDAGPT_STOP, type WeightFormat } from '../../src/core/manifest';
 import { openCheckpoint } from '../checkpoint';
 import type { TensorSource } from '../checkpoint/types';
 import { readLlamaConfig } from '../llama/config';
-import { type BuiltDecoder, buildDecoder, LM_HEAD_FORMAT } from '../llama/graph/decoder';
+import { type BuiltDecoder, buildDecoder, type BuiltGraph, LM_HEAD_FORMAT } from '../llama/graph/decoder';
 import { DECODER_IO } from '../llama/graph/io';
 import { baseKeys, deltaKeys } from '../llama/keys';
 import { LlamaWeights, validateLlama } from '../llama/weights';
@@ -183,7 +183,7 @@ async function convertBundle(o: ConvertOptions, pool?: ConverterPool): Promise<B
       // bundle (Node's --tags uses it) but the page does not download it (0.36 GB for ImageBind-Huge).
       const optional = new Set<string>();
       if (imagebind?.labelEmbeddings && imagebind.encoders.text) {
-        for (const v of imagebind.encoders.text.variants) for (const f of [v.file, ...v.externalData]) optional.add(f);
+        for (const v of imagebind.encoders.text.variants) for (const f of partFiles(v)) optional.add(f);
         if (imagebind.textBpe) optional.add(imagebind.textBpe);
       }
       const full = await w.commit(manifest, log, optional);
@@ -205,8 +205,9 @@ async function convertBundle(o: ConvertOptions, pool?: ConverterPool): Promise<B
 export function decoderVariant(plan: Pick<DecoderPlan, 'format' | 'backends'>, built: BuiltDecoder): DecoderVariant {
   const info = { format: plan.format, backends: plan.backends, ioDtype: built.ioDtype, maxTensorBytes: built.maxTensorBytes };
   const [only, ...more] = built.graphs;
-  if (more.length === 0) return { ...info, file: only!.file, externalData: only!.externalData };
-  return { ...info, groups: built.graphs.map((g) => ({ file: g.file, externalData: g.externalData, layers: g.layers, maxTensorBytes: g.maxTensorBytes })) };
+  const widen = (g: BuiltGraph) => (Object.keys(g.widen).length ? { widen: g.widen } : {});
+  if (more.length === 0) return { ...info, file: only!.file, externalData: only!.externalData, ...widen(only!) };
+  return { ...info, groups: built.graphs.map((g) => ({ file: g.file, externalData: g.externalData, ...widen(g), layers: g.layers, maxTensorBytes: g.maxTensorBytes })) };
 }
 
 /** The token table's storage (see ConvertOptions.embedTokens). */

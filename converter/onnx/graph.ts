@@ -10,6 +10,7 @@
  *
  * Node names are hierarchical (`/model/layers.3/attn/q_proj/MatMul`) via `g.scope('...')`.
  */
+import { widenF16Bytes } from '../../src/core/half';
 import { ProtoWriter } from './proto';
 
 export type ElemType = 'float32' | 'float16' | 'int64' | 'int32' | 'uint8' | 'int8' | 'bool';
@@ -71,6 +72,14 @@ interface Initializer {
   dims: number[];
   inline?: Uint8Array;
   external?: ExternalPlacement;
+  /** The fp16 file `external.location` is widened from (initializerF16AsF32). */
+  widenedFrom?: string;
+}
+
+/** The float32 view of an fp16 external data file: `x.f16.data[.n]` → `x.f32.data[.n]`. */
+export function widenedName(f16File: string): string {
+  if (!f16File.includes('.f16.data')) throw new Error(`${f16File}: an fp16 data file's name holds ".f16.data"`);
+  return f16File.replace('.f16.data', '.f32.data');
 }
 
 interface ValueInfo {
@@ -92,15 +101,18 @@ export class Graph {
   private counter = 0;
   private scopes: string[] = [];
   private readonly sink?: ExternalDataSink;
+  /** Where float32 initializers stored as fp16 go (see `widened`). */
+  private readonly f16Sink?: ExternalDataSink;
   /** Data of initializers given as promises that has not arrived yet (inline ones). */
   private pending: Promise<void>[] = [];
   readonly opsetImports: Map<string, number> = new Map([['', 17]]);
 
   constructor(
     readonly name: string,
-    opts: { sink?: ExternalDataSink; opset?: number } = {},
+    opts: { sink?: ExternalDataSink; f16Sink?: ExternalDataSink; opset?: number } = {},
   ) {
     this.sink = opts.sink;
+    this.f16Sink = opts.f16Sink;
     if (opts.opset) this.opsetImports.set('', opts.opset);
   }
 
@@ -202,15 +214,53 @@ export class Graph {
     return name;
   }
 
+  /**
+   * A float32 initializer whose bytes are stored as fp16 (`data`: the fp16 values): written to the
+   * graph's `f16Sink`, referenced in the graph at twice the offsets in the file `widenedName(file)`,
+   * which the loader makes by widening the fp16 file (OnnxPart.widen). Small ones stay inline,
+   * widened here. Without an f16Sink, an fp16 initializer and a Cast (which onnxruntime folds when
+   * the session is created).
+   */
+  initializerF16AsF32(name: string, dims: number[], data: ArrayBufferView | Promise<ArrayBufferView>): string {
+    const length = dims.reduce((a, b) => a * b, 1) * 2;
+    const sink = this.f16Sink;
+    if (!sink) return this.op1('Cast', [this.initializer(`${name}.f16`, 'float16', dims, data)], { attrs: { to: 1 }, name: `Cast_${name.split('/').pop()}` });
+    if (length < sink.inlineThreshold) {
+      const widen = (d: ArrayBufferView): Uint8Array => widenF16Bytes(bytesOf(d));
+      return this.initializer(name, 'float32', dims, data instanceof Promise ? data.then(widen) : widen(data));
+    }
+    const check = (d: ArrayBufferView): Uint8Array => {
+      const b = bytesOf(d);
+      if (b.byteLength !== length) throw new Error(`initializer ${name}: ${b.byteLength} fp16 bytes for dims [${dims}]`);
+      return b;
+    };
+    let p: ExternalPlacement;
+    if (data instanceof Promise) {
+      if (!sink.writeLater) throw new Error(`initializer ${name}: this graph's fp16 sink cannot take data that arrives later`);
+      p = sink.writeLater(length, data.then(check));
+    } else {
+      p = sink.write(check(data));
+    }
+    this.inits.push({ name, dtype: 'float32', dims, external: { location: widenedName(p.location), offset: 2 * p.offset, length: 2 * p.length }, widenedFrom: p.location });
+    this.names.add(name);
+    return name;
+  }
+
+  /** Widened external files this graph reads → the fp16 files that hold them (OnnxPart.widen). */
+  get widened(): Record<string, string> {
+    return Object.fromEntries(this.inits.flatMap((i) => (i.widenedFrom && i.external ? [[i.external.location, i.widenedFrom]] : [])));
+  }
+
   /** Resolves once the data of every initializer added so far is in (and written); never rejects. */
   async whenWritten(): Promise<void> {
-    await Promise.allSettled([...this.pending, this.sink?.written?.()]);
+    await Promise.allSettled([...this.pending, this.sink?.written?.(), this.f16Sink?.written?.()]);
   }
 
   /** Waits for all initializer data (and its external writes); rejects with the first failure. */
   async settle(): Promise<void> {
     await Promise.all(this.pending);
     await this.sink?.flush?.();
+    await this.f16Sink?.flush?.();
   }
 
   constF32(hint: string, values: number[] | Float32Array, dims: number[] = [values.length]): string {

@@ -86,3 +86,11 @@ export function f32ArrayToF16(src: ArrayLike<number>, out = new Uint16Array(src.
 export function roundThroughF16(src: Float32Array): Float32Array {
   return f16ArrayToF32(f32ArrayToF16(src));
 }
+
+/** The bytes of an fp16 tensor (little-endian) as the bytes of the same values in fp32. */
+export function widenF16Bytes(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteLength % 2) throw new Error(`fp16 data of ${bytes.byteLength} bytes (odd)`);
+  const src = bytes.byteOffset % 2 ? new Uint16Array(bytes.slice().buffer) : new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+  const out = f16ArrayToF32(src);
+  return new Uint8Array(out.buffer);
+}

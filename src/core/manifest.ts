@@ -55,6 +55,19 @@ export interface OnnxPart {
    * maxBufferSize and maxStorageBufferBindingSize). Written by the converter; absent in older bundles.
    */
   maxTensorBytes?: number;
+  /**
+   * External data the graph reads as float32 that the bundle stores as float16 (half the bytes): the
+   * key (an `externalData` entry, not a bundle file) is the value (a bundle file) with every fp16
+   * value widened to fp32, so offsets double. The loader widens it before creating the session, so
+   * onnxruntime uploads fp32 weights straight to the GPU instead of folding a Cast in its wasm heap
+   * (q4 scales and fp16-stored lm_head of fp32-activation decoders).
+   */
+  widen?: Record<string, string>;
+}
+
+/** The bundle files an ONNX part reads (a widened file's fp16 source in its place). */
+export function partFiles(p: OnnxPart): string[] {
+  return [p.file, ...p.externalData.map((f) => p.widen?.[f] ?? f)];
 }
 
 export type WeightFormat = 'q4' | 'fp16' | 'fp32';
@@ -90,18 +103,19 @@ export interface GroupedDecoder extends DecoderVariantInfo {
   groups: DecoderGroup[];
   file?: undefined;
   externalData?: undefined;
+  widen?: undefined;
 }
 
 export type DecoderVariant = WholeDecoder | GroupedDecoder;
 
 /** The graphs a decoder variant runs, in order (one for a whole decoder). */
 export function decoderGroups(v: DecoderVariant, numLayers: number): DecoderGroup[] {
-  return v.groups ?? [{ file: v.file, externalData: v.externalData, maxTensorBytes: v.maxTensorBytes, layers: [0, numLayers] }];
+  return v.groups ?? [{ file: v.file, externalData: v.externalData, maxTensorBytes: v.maxTensorBytes, ...(v.widen ? { widen: v.widen } : {}), layers: [0, numLayers] }];
 }
 
 /** Every file a decoder variant needs. */
 export function decoderFiles(v: DecoderVariant): string[] {
-  return (v.groups ?? [v]).flatMap((p) => [p.file, ...p.externalData]);
+  return (v.groups ?? [v]).flatMap(partFiles);
 }
 
 export interface LlmConfig {
@@ -309,6 +323,11 @@ export function parseManifest(text: string | unknown): BundleManifest {
   }
   const parts: OnnxPart[] = [...m.llm.decoders.flatMap((d) => decoderGroups(d, m.llm.config.numLayers)), ...Object.values(m.imagebind?.encoders ?? {}).flatMap((e) => e?.variants ?? [])];
   for (const v of parts) if (v.maxTensorBytes !== undefined && !(Number.isInteger(v.maxTensorBytes) && v.maxTensorBytes >= 0)) fail(`"maxTensorBytes" of ${v.file} must be a byte count`);
+  for (const v of parts) {
+    const w: unknown = v.widen;
+    if (w === undefined) continue;
+    if (!isObj(w) || !Object.entries(w).every(([k, f]) => v.externalData.includes(k) && typeof f === 'string' && !(k in m.files))) fail(`"widen" of ${v.file} must map external data it reads to the fp16 files that hold it`);
+  }
   const emb = m.llm.embedTokens;
   if (emb.dtype === 'int8' && !(emb.rowScales && emb.rowScales.dtype === 'float32' && emb.rowScales.shape[0] === emb.shape[0])) fail('int8 "embedTokens" needs float32 "rowScales", one per row');
   const labels: unknown = m.imagebind?.labels;
@@ -353,10 +372,7 @@ export function referencedFiles(m: BundleManifest): string[] {
     if (m.imagebind.labelEmbeddings) out.add(m.imagebind.labelEmbeddings.file);
     for (const e of Object.values(m.imagebind.encoders)) {
       if (!e) continue;
-      for (const v of e.variants) {
-        out.add(v.file);
-        v.externalData.forEach((f) => out.add(f));
-      }
+      for (const v of e.variants) partFiles(v).forEach((f) => out.add(f));
     }
   }
   return [...out];

@@ -68,6 +68,8 @@ export interface DecoderBuildOptions {
 export interface BuiltGraph {
   file: string;
   externalData: string[];
+  /** Widened external data → its fp16 file (OnnxPart.widen); empty when none. */
+  widen: Record<string, string>;
   layers: [number, number];
   maxTensorBytes: number;
 }
@@ -96,8 +98,11 @@ async function buildGraph(o: DecoderBuildOptions, [first, end]: [number, number]
   const config = o.weights.config;
   const act = o.format === 'fp16' ? 'float16' : 'float32';
   const sink = new FileExternalDataSink(o.dir, fileName, { maxFileBytes: o.maxDataFileBytes ?? GIB });
+  // fp16-stored tensors read as fp32 (q4 scales, an fp16 lm_head): widened by the loader to twice the
+  // size, so these files stay at half the data-file limit.
+  const f16Sink = new FileExternalDataSink(o.dir, `${fileName}.f16`, { maxFileBytes: Math.floor((o.maxDataFileBytes ?? GIB) / 2) });
   try {
-    const g = new Graph('pandagpt_llama_decoder', { sink });
+    const g = new Graph('pandagpt_llama_decoder', { sink, f16Sink });
     const pool = currentRuntime().pool;
     const ctx: BuildCtx = { g, config, format: o.format, act, maxInitializerBytes: o.maxInitializerBytes ?? GIB, pool };
     const { numHeads: nh, headDim: hd, hiddenSize: H, vocabSize: V, numLayers: L } = config;
@@ -172,10 +177,12 @@ async function buildGraph(o: DecoderBuildOptions, [first, end]: [number, number]
     }
     await g.settle();
     sink.close();
+    f16Sink.close();
     const doc = first === 0 && isLast ? `PandaGPT LLaMA decoder (${o.format})` : `PandaGPT LLaMA decoder (${o.format}), layers ${first} to ${end - 1} of ${L}`;
     await writeHashedFile(join(o.dir, fileName), g.toModelBytes({ docString: doc }));
-    return { file: fileName, externalData: [...sink.files], layers: [first, end], maxTensorBytes: g.largestInitializerBytes };
+    return { file: fileName, externalData: g.externalLocations, widen: g.widened, layers: [first, end], maxTensorBytes: g.largestInitializerBytes };
   } finally {
     sink.close();
+    f16Sink.close();
   }
 }

@@ -2,10 +2,13 @@
  * A bias-free Linear y = x · Wᵀ in the variant's weight format.
  *
  *   fp32 / fp16:  x (…, K) ──MatMul── Wᵀ (K, N) ──► y (…, N)
- *   fp16 weight in an fp32 graph: Wᵀ stored fp16 ──Cast(fp32)──► MatMul (used for lm_head)
+ *   fp16 weight in an fp32 graph: Wᵀ stored fp16, read as fp32 ──► MatMul (used for lm_head)
  *   q4:           x (…, K) ──MatMulNBits(B [N, K/32, 16] uint8, scales [N·K/32]) ──► y (…, N)
- *                 scales are stored fp16 and widened by a Cast in an fp32 graph (folded into an fp32
- *                 initializer when the session is created): 2 bytes per 32 weights instead of 4.
+ *                 scales are stored fp16: 2 bytes per 32 weights instead of 4.
+ *   In an fp32 graph the fp16-stored tensors are float32 initializers in a widened file (the loader
+ *   widens the fp16 file, Graph.initializerF16AsF32): onnxruntime uploads them straight to the GPU.
+ *   A Cast in the graph instead is folded when the session is created, in onnxruntime's wasm heap,
+ *   which never shrinks (7B: 0.4 GB of scales and a 0.26 → 0.52 GB lm_head held by the page).
  *
  * A weight too big for one GPU buffer is split into row chunks W[n0:n1] (several MatMuls) and the
  * outputs are joined with Concat on the last axis.
@@ -100,8 +103,7 @@ export function makeLinear(ctx: BuildCtx, x: string, w: Float32Array | PooledWei
     if (ctx.format === 'q4') {
       const blocks = Math.ceil(k / Q4_BLOCK);
       const b = g.initializer(`${name}.q4${suffix}`, 'uint8', [rows, blocks, Q4_BLOCK / 2], d[0]!);
-      const s16 = g.initializer(`${name}.scales${suffix}`, 'float16', [rows * blocks], d[1]!);
-      const s = ctx.act === 'float32' ? g.op1('Cast', [s16], { attrs: { to: 1 }, name: `CastScales${suffix}` }) : s16;
+      const s = ctx.act === 'float32' ? g.initializerF16AsF32(`${name}.scales${suffix}`, [rows * blocks], d[1]!) : g.initializer(`${name}.scales${suffix}`, 'float16', [rows * blocks], d[1]!);
       return g.op1('MatMulNBits', [x, b, s], {
         domain: 'com.microsoft',
         name: `MatMulNBits${suffix}`,
@@ -109,10 +111,9 @@ export function makeLinear(ctx: BuildCtx, x: string, w: Float32Array | PooledWei
       });
     }
     if (ctx.format !== 'fp16') return g.op1('MatMul', [x, g.initializer(`${name}${suffix}`, 'float32', [k, rows], d[0]!)], { name: `MatMul${suffix}` });
-    const init = g.initializer(`${name}${suffix}`, 'float16', [k, rows], d[0]!);
-    // fp16 storage in an fp32 graph (half the bytes; exact when the checkpoint is fp16): widen once.
-    const w16 = ctx.act === 'float32' ? g.op1('Cast', [init], { attrs: { to: 1 }, name: `Cast${suffix}` }) : init;
-    return g.op1('MatMul', [x, w16], { name: `MatMul${suffix}` });
+    // fp16 storage in an fp32 graph (half the bytes; exact when the checkpoint is fp16): widened by the loader.
+    const wt = ctx.act === 'float32' ? g.initializerF16AsF32(`${name}${suffix}`, [k, rows], d[0]!) : g.initializer(`${name}${suffix}`, 'float16', [k, rows], d[0]!);
+    return g.op1('MatMul', [x, wt], { name: `MatMul${suffix}` });
   });
   if (!(w instanceof Float32Array) && w.ticket) {
     const ticket = w.ticket;

@@ -16,7 +16,7 @@
  * Threads only when the page is cross-origin isolated (SharedArrayBuffer needs COOP/COEP).
  */
 import { PandaError } from '../../core/errors';
-import { decoderFiles, pickVariant, type BundleManifest } from '../../core/manifest';
+import { decoderFiles, partFiles, pickVariant, type BundleManifest } from '../../core/manifest';
 
 export type BackendKind = 'webgpu' | 'wasm';
 
@@ -71,7 +71,7 @@ export function bundleNeeds(m: BundleManifest): BundleNeeds {
   for (const e of Object.values(m.imagebind?.encoders ?? {})) {
     if (!e || e.modality === 'text') continue;
     const v = pickVariant(e.variants, 'wasm');
-    [v.file, ...v.externalData].forEach((f) => encoderFiles.add(f)); // images and video share a graph
+    partFiles(v).forEach((f) => encoderFiles.add(f)); // images and video share a graph
   }
   return {
     wasmEncoderBytes: [...encoderFiles].reduce((s, f) => s + (m.files[f]?.size ?? 0), 0),

@@ -4,6 +4,9 @@ import * as ortNode from 'onnxruntime-node';
 import * as ortWeb from 'onnxruntime-web';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BundleManifest } from '../../../src/core/manifest';
+import type { OrtModule } from '../../../src/core/ort';
+import { bytesPartLoader } from '../../../src/core/session-loader';
+import { nodePartLoader } from '../../../cli/node-runtime';
 import { argmax, convertFixture, DecoderRunner, f32, llmCases, maxAbsDiff, type RunnerOrt } from './fixture';
 
 /**
@@ -14,19 +17,17 @@ import { argmax, convertFixture, DecoderRunner, f32, llmCases, maxAbsDiff, type 
  */
 const WASM: RunnerOrt = {
   Tensor: ortWeb.Tensor as unknown as typeof ortNode.Tensor,
-  create: async (dir, file, externalData) => {
+  create: async (dir, part) => {
     ortWeb.env.wasm.numThreads = 1;
-    return (await ortWeb.InferenceSession.create(readFileSync(join(dir, file)), {
-      executionProviders: ['wasm'],
-      externalData: externalData.map((path) => ({ path, data: readFileSync(join(dir, path)) })),
-    })) as unknown as ortNode.InferenceSession;
+    const load = bytesPartLoader(ortWeb as unknown as OrtModule, async (p) => new Uint8Array(readFileSync(join(dir, p))));
+    return (await load(part, { executionProviders: ['wasm'] })) as unknown as ortNode.InferenceSession;
   },
 };
 
 const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const WEBGPU: RunnerOrt = {
   Tensor: ortNode.Tensor,
-  create: (dir, file) => ortNode.InferenceSession.create(join(dir, file), { executionProviders: ['webgpu'] }),
+  create: (dir, part) => nodePartLoader(dir)(part, { executionProviders: ['webgpu'] }) as Promise<ortNode.InferenceSession>,
 };
 
 describe('decoder on other execution providers', () => {

@@ -10,7 +10,8 @@ import * as ort from 'onnxruntime-node';
 import { convertPandaGpt, type ConvertOptions } from '../../../converter/bundle/convert';
 import { ioName } from '../../../converter/llama/graph/io';
 import { f16BitsToF32, toF16 } from '../../../converter/quant/fp16';
-import type { BundleManifest, DecoderVariant, WeightFormat } from '../../../src/core/manifest';
+import type { BundleManifest, DecoderVariant, OnnxPart, WeightFormat } from '../../../src/core/manifest';
+import { nodePartLoader } from '../../../cli/node-runtime';
 import { readNpy } from '../../helpers/npy';
 
 export const FIXTURE = 'test/fixtures/pandagpt-tiny';
@@ -96,11 +97,11 @@ type Kv = Record<string, ort.Tensor>;
 /** The parts of onnxruntime-node / onnxruntime-web the runner needs (their Tensor classes differ). */
 export interface RunnerOrt {
   Tensor: typeof ort.Tensor;
-  create(dir: string, file: string, externalData: string[]): Promise<ort.InferenceSession>;
+  create(dir: string, part: OnnxPart): Promise<ort.InferenceSession>;
 }
 
 // One thread: the graphs are tiny, and the test machine is shared.
-export const NODE_CPU: RunnerOrt = { Tensor: ort.Tensor, create: (dir, file) => ort.InferenceSession.create(join(dir, file), { intraOpNumThreads: 1, interOpNumThreads: 1 }) };
+export const NODE_CPU: RunnerOrt = { Tensor: ort.Tensor, create: (dir, part) => nodePartLoader(dir)(part, { intraOpNumThreads: 1, interOpNumThreads: 1 }) as Promise<ort.InferenceSession> };
 
 export class DecoderRunner {
   private past: Kv = {};
@@ -119,7 +120,7 @@ export class DecoderRunner {
     const variant = manifest.llm.decoders.find((d) => d.format === format);
     if (!variant) throw new Error(`bundle has no ${format} decoder`);
     if (variant.groups) throw new Error('DecoderRunner runs a decoder in one graph; use LlmEngine for layer groups');
-    const session = await rt.create(decoderDir, variant.file, variant.externalData);
+    const session = await rt.create(decoderDir, variant);
     const ref = manifest.llm.embedTokens;
     const raw = readFileSync(join(dir, ref.file));
     const ab = raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength);

@@ -47,11 +47,17 @@ describe('decoder graph structure', () => {
     expect(q4.manifest.llm.io).toEqual(DECODER_IO);
   });
 
-  it('keeps lm_head unquantised in the q4 decoder: stored fp16 (the checkpoint’s own values), widened in the graph', () => {
+  it('keeps lm_head unquantised in the q4 decoder: stored fp16 (the checkpoint’s own values), read as fp32 from a widened file', () => {
     const d = q4.manifest.llm.decoders.find((x) => x.format === 'q4')!;
     const m = inspectModel(readFileSync(join(q4.dir, d.file!)));
-    expect(m.nodes.filter((n) => n.name.startsWith('/lm_head/')).map((n) => n.op)).toEqual(['Cast', 'MatMul']);
-    expect(m.initializers.find((i) => i.name.includes('lm_head'))!.byteLength).toBe(32001 * 64 * 2);
+    expect(m.nodes.filter((n) => n.name.startsWith('/lm_head/')).map((n) => n.op)).toEqual(['MatMul']);
+    expect(m.nodes.some((n) => n.op === 'Cast' && /scales|lm_head/.test(n.name))).toBe(false);
+    const head = m.initializers.find((i) => i.name.includes('lm_head'))!;
+    expect(head.byteLength).toBe(32001 * 64 * 4);
+    expect(head.location).toBe('decoder-q4.onnx.f32.data');
+    expect(d.widen).toEqual({ 'decoder-q4.onnx.f32.data': 'decoder-q4.onnx.f16.data' });
+    // the fp16 file holds lm_head and the q4 scales at half their fp32 size (4 KiB-aligned)
+    expect(statSync(join(q4.dir, 'decoder-q4.onnx.f16.data')).size).toBeGreaterThanOrEqual(32001 * 64 * 2);
     expect(m.nodes.filter((n) => n.op === 'MatMulNBits')).toHaveLength(2 * 7);
   });
 
