@@ -17,7 +17,8 @@
  *     from the cache; the page's answers must equal Node's; peak RSS per Chromium process type.
  *
  * `--quick`: steps 1, 2 and 4 without the questions (no answers, on SwiftShader they take most of
- * the run's time): what loading costs in time and memory.
+ * the run's time): what loading costs in time and memory. `REAL_SIZE_QUESTIONS=image` (or `audio`)
+ * asks only that question (13B on SwiftShader takes about half an hour per answer).
  *
  * Nothing here fails on a number; an answer that differs from Node's is reported, and fails the
  * suite (that is a correctness finding, not a speed one).
@@ -211,7 +212,8 @@ async function rehearse(ctx: BenchContext): Promise<BenchRow[]> {
 
   // 3. Node's reference answers.
   const node: Record<string, NodeAnswer> = {};
-  const questions = ctx.quick ? [] : QUESTIONS;
+  const only = process.env.REAL_SIZE_QUESTIONS?.split(',');
+  const questions = ctx.quick ? [] : QUESTIONS.filter((q) => !only || only.includes(q.modality));
   for (const q of questions) {
     ctx.log(`npm run chat --greedy with the ${q.modality} ...`);
     node[q.modality] = await nodeAnswer(ctx, dir, q);

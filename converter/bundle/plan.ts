@@ -47,8 +47,8 @@ export function planDecoders(quant: WeightFormat, c: LlmConfig): DecoderPlan[] {
   }
 }
 
-/** Bytes per weight on disk: q4 = 4-bit codes + one fp16 scale per block of 32. */
-const WEIGHT_BYTES: Record<WeightFormat, number> = { fp32: 4, fp16: 2, q4: 0.5 + 2 / 32 };
+/** Bytes per weight the page holds while it creates a session: q4 = 4-bit codes + one scale per block of 32 (stored fp16, widened to fp32 on load). */
+const WEIGHT_BYTES: Record<WeightFormat, number> = { fp32: 4, fp16: 2, q4: 0.5 + 4 / 32 };
 
 /** A decoder whose weights pass this is cut into layer groups (one graph is fine below it). */
 export const GROUP_DECODERS_ABOVE_BYTES = 1024 ** 3;
