@@ -50,7 +50,7 @@ const api = {
     });
   },
 
-  load(manifest: BundleManifest, readBlob: ReadBlob, onProgress: (e: ProgressEvent) => void, prefer?: WeightFormat): Promise<{ format: WeightFormat; file: string; groups: number; timings: LoadTimings }> {
+  load(manifest: BundleManifest, readBlob: ReadBlob, onProgress: (e: ProgressEvent) => void, prefer?: WeightFormat): Promise<{ format: WeightFormat; file: string; timings: LoadTimings }> {
     return guard(async () => {
       if (!ort || !config) throw new PandaError('INTERNAL', 'The LLM worker was not initialised.');
       const format = chooseDecoderFormat(manifest.llm.decoders, config.backend, config.fp16, prefer);
@@ -66,8 +66,7 @@ const api = {
       const totalMs = performance.now() - t0;
       const { bytes, readMs } = readFile.stats();
       onProgress({ type: 'progress', stage: 'Language model ready', loaded: total, total });
-      const groups = decoderGroups(e.variant, manifest.llm.config.numLayers);
-      return { format: e.variant.format, file: groups[0]!.file, groups: groups.length, timings: { totalMs, readMs, otherMs: totalMs - readMs, bytes } };
+      return { format: e.variant.format, file: decoderGroups(e.variant, manifest.llm.config.numLayers)[0]!.file, timings: { totalMs, readMs, otherMs: totalMs - readMs, bytes } };
     });
   },
 

@@ -18,8 +18,6 @@ export interface LlmLoadInfo {
   format: WeightFormat;
   /** The decoder's graph (its first layer group's). */
   file: string;
-  /** Layer groups (1: the decoder is one graph). */
-  groups: number;
   timings: LoadTimings;
 }
 

@@ -86,7 +86,7 @@ export class LlmEngine {
       try {
         for (const g of groups) {
           const session = await loadPart(g, optionsFor(g));
-          out.push({ session, group: g, inputs: new Set(session.inputNames) });
+          out.push({ session, inputs: new Set(session.inputNames) });
         }
       } catch (e) {
         await Promise.allSettled(out.map((x) => x.session.release()));
@@ -287,7 +287,6 @@ export class LlmEngine {
 
 interface GroupSession {
   session: OrtSession;
-  group: DecoderGroup;
   inputs: Set<string>;
 }
 
