@@ -18,6 +18,15 @@ if (!existsSync(VIDEO)) {
 
 test.use(fakeCapture(AUDIO, VIDEO));
 
+/** Decoded video frames in a recording (the recorder's WebM has no duration in its header). */
+function frameCount(bytes: Buffer, tag: string): number {
+  mkdirSync(MEDIA_DIR, { recursive: true });
+  const path = `${MEDIA_DIR}/frames-${tag}.webm`;
+  writeFileSync(path, bytes);
+  const out = execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-select_streams', 'v:0', '-show_entries', 'stream=nb_read_frames', '-of', 'csv=p=0', path]);
+  return Number(String(out).trim());
+}
+
 /** cos(page vector, Node vector of the bytes the page stored) for every attachment. */
 async function captureParity(app: AppPage, tag: string, count: number): Promise<Record<string, number>> {
   const stored = await app.storedMedia(count);
@@ -68,3 +77,42 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     });
   });
 }
+
+test('a camera whose encoder starts late still gives a clip, timed from its first data', async ({ page }) => {
+  // A busy device (the photo's embedding on two cores) can take seconds before MediaRecorder
+  // delivers anything; a clip stopped 3 s after the click then came back empty. Here the
+  // recorder really starts 4 s after it is asked to.
+  await page.addInitScript(() => {
+    const start = MediaRecorder.prototype.start;
+    MediaRecorder.prototype.start = function (this: MediaRecorder, timeslice?: number) {
+      setTimeout(() => start.call(this, timeslice), 4000);
+    };
+  });
+  const app = new AppPage(page);
+  await app.open({ backend: 'wasm', settings: { maxNewTokens: 8 } });
+  await app.waitForModel();
+  await page.getByRole('button', { name: 'Use camera' }).click();
+  await page.getByTestId('webcam-clip').click();
+  await app.waitForChips(1, 30_000);
+  await expect(app.chips.first()).toHaveAttribute('data-modality', 'video');
+  const cos = Object.values(await captureParity(app, 'late-encoder', 1));
+  expect(cos[0]).toBeGreaterThanOrEqual(0.999);
+});
+
+test('typing while the camera records keeps the whole clip (the camera is not restarted)', async ({ page }) => {
+  // Every keystroke re-renders the composer; the camera panel used to restart its stream on
+  // each render, which stopped a clip being recorded after a fraction of a second.
+  const app = new AppPage(page);
+  await app.open({ backend: 'wasm', settings: { maxNewTokens: 8 } });
+  await app.waitForModel();
+  await page.getByRole('button', { name: 'Use camera' }).click();
+  await page.getByTestId('webcam-clip').click();
+  await app.input.pressSequentially('What happens here?', { delay: 60 });
+  await app.input.press('Enter'); // sent while recording: it waits for the clip
+  expect(await app.waitForAnswer()).toBe('done');
+  await expect(app.userText()).toHaveText('What happens here?');
+  const [clip] = Object.values(await app.storedMedia(1));
+  expect(clip!.modality).toBe('video');
+  // The fake camera plays 15 frames/s: a 3 s clip has about 45 of them.
+  expect(frameCount(clip!.bytes, 'typing')).toBeGreaterThanOrEqual(30);
+});

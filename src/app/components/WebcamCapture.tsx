@@ -11,6 +11,10 @@ export function WebcamCapture({ onClose }: { onClose: () => void }) {
   const [recording, setRecording] = useState(false);
   /** The preview shows frames (until then a photo would be empty). */
   const [live, setLive] = useState(false);
+  // The parent's callback changes on every render (each keystroke in the composer): the camera
+  // must not restart then, or a clip being recorded is cut short.
+  const close = useRef(onClose);
+  close.current = onClose;
 
   useEffect(() => {
     let s: MediaStream | null = null;
@@ -25,13 +29,13 @@ export function WebcamCapture({ onClose }: { onClose: () => void }) {
       })
       .catch((e: Error) => {
         useApp.getState().pushToast({ kind: 'error', message: `The camera is not available: ${e.message}. Allow camera access and try again.` });
-        onClose();
+        close.current();
       });
     return () => {
       active = false;
       s?.getTracks().forEach((t) => t.stop());
     };
-  }, [onClose]);
+  }, []);
 
   const photo = (): void => {
     const v = video.current;
@@ -50,18 +54,18 @@ export function WebcamCapture({ onClose }: { onClose: () => void }) {
 
   const clip = (): void => {
     if (!stream) return;
-    // A message sent while the clip records waits for it.
-    const rec = startRecording(stream, {
+    // A message sent while the clip records waits for it; the clip stops itself after CLIP_SECONDS of data.
+    startRecording(stream, {
       device: 'camera',
       fileName: () => `clip-${stamp()}.webm`,
       fallbackType: 'video/webm',
+      seconds: CLIP_SECONDS,
       onEnd: () => {
         setRecording(false);
         onClose();
       },
     });
     setRecording(true);
-    setTimeout(() => rec.stop(), CLIP_SECONDS * 1000);
   };
 
   return (
