@@ -10,6 +10,7 @@ import { bytesOf } from '../onnx/graph';
 import { handled } from '../parallel/pool';
 import { currentRuntime } from '../parallel/runtime';
 import { toF16 } from '../quant/fp16';
+import { quantizeRowsQ8, quantizeStoredRowsQ8, type RowsQ8, storedRowsQ8Bytes } from '../quant/rows-q8';
 import type { BundleWriter } from './writer';
 
 export async function writeRawTensor(w: BundleWriter, file: string, data: Float32Array, shape: number[], dtype: RawTensorRef['dtype']): Promise<RawTensorRef> {
@@ -19,29 +20,17 @@ export async function writeRawTensor(w: BundleWriter, file: string, data: Float3
   if (dtype === 'int8') {
     const [rows, cols] = shape as [number, number];
     const q = quantizeRowsQ8(data, rows, cols);
-    const scalesFile = file.replace(/\.bin$/, '') + '.scales.f32.bin';
-    await w.writeFile(file, new Uint8Array(q.values.buffer, q.values.byteOffset, q.values.byteLength));
-    await w.writeFile(scalesFile, bytesOf(q.scales));
-    return { file, dtype, shape, rowScales: { file: scalesFile, dtype: 'float32', shape: [rows] } };
+    await w.writeFile(file, int8Bytes(q));
+    await w.writeFile(rowScalesFile(file), bytesOf(q.scales));
+    return int8Ref(file, shape);
   }
   await w.writeFile(file, bytesOf(dtype === 'float16' ? toF16(data) : data));
   return { file, dtype, shape };
 }
 
-/** Symmetric per-row int8: scale = max|row| / 127, q = round(x / scale). */
-export function quantizeRowsQ8(data: Float32Array, rows: number, cols: number): { values: Int8Array; scales: Float32Array } {
-  const values = new Int8Array(rows * cols);
-  const scales = new Float32Array(rows);
-  for (let r = 0; r < rows; r++) {
-    let m = 0;
-    for (let j = 0; j < cols; j++) m = Math.max(m, Math.abs(data[r * cols + j]!));
-    const s = m > 0 ? m / 127 : 1;
-    scales[r] = s;
-    const inv = 1 / Math.fround(s);
-    for (let j = 0; j < cols; j++) values[r * cols + j] = Math.max(-127, Math.min(127, Math.round(data[r * cols + j]! * inv)));
-  }
-  return { values, scales };
-}
+const rowScalesFile = (file: string): string => file.replace(/\.bin$/, '') + '.scales.f32.bin';
+const int8Bytes = (q: RowsQ8): Uint8Array => new Uint8Array(q.values.buffer, q.values.byteOffset, q.values.byteLength);
+const int8Ref = (file: string, shape: number[]): RawTensorRef => ({ file, dtype: 'int8', shape, rowScales: { file: rowScalesFile(file), dtype: 'float32', shape: [shape[0]!] } });
 
 /**
  * `writeRawTensor` of checkpoint tensor `name`. With a worker pool an fp16 file is admitted like a
@@ -50,19 +39,36 @@ export function quantizeRowsQ8(data: Float32Array, rows: number, cols: number): 
  */
 export async function writeRawTensorFrom(w: BundleWriter, file: string, src: TensorSource, name: string, shape: number[], dtype: RawTensorRef['dtype']): Promise<RawTensorRef> {
   const pool = currentRuntime().pool;
-  if (!pool || !src.readStored || dtype !== 'float16') return writeRawTensor(w, file, await src.readF32(name), shape, dtype);
+  const streamed = src.readStored && (dtype === 'float16' || dtype === 'int8');
+  if (!streamed) return writeRawTensor(w, file, await src.readF32(name), shape, dtype);
   if (endianness() !== 'LE') throw new Error('raw tensor files are little-endian; converting on a big-endian machine is not supported');
   const info = src.info(name);
   const count = shape.reduce((a, b) => a * b, 1);
   if (info.shape.reduce((a, b) => a * b, 1) !== count) throw new Error(`${file}: tensor ${name} of shape [${info.shape}] for shape [${shape}]`);
-  // Stored bytes in, fp16 out (the worker decodes a chunk at a time); held until written.
-  const ticket = await pool.reserve(count * (ITEM_SIZE[info.dtype] + 2));
+  const [rows, cols] = [shape[0]!, count / shape[0]!];
+  if (!pool) {
+    // Inline: the int8 table is still quantised a few rows at a time from the stored bytes.
+    if (dtype === 'float16') return writeRawTensor(w, file, await src.readF32(name), shape, dtype);
+    const q = quantizeStoredRowsQ8(await src.readStored!(name), rows, cols);
+    await w.writeFile(file, int8Bytes(q));
+    await w.writeFile(rowScalesFile(file), bytesOf(q.scales));
+    return int8Ref(file, shape);
+  }
+  // Stored bytes in, fp16 or int8 out (the worker decodes a few rows at a time); held until written.
+  const item = ITEM_SIZE[info.dtype];
+  const ticket = await pool.reserve(dtype === 'int8' ? storedRowsQ8Bytes(rows, cols, item) : count * (item + 2));
   try {
-    const data = await src.readStored(name);
-    handled(w.writeFileLater(file, pool.run({ kind: 'f16', data }, { file: info.file, tensor: name })).finally(() => ticket.release()));
+    const data = await src.readStored!(name);
+    const where = { file: info.file, tensor: name };
+    let written: Promise<unknown>;
+    if (dtype === 'int8') {
+      const q = pool.run({ kind: 'q8-rows', data, rows, cols }, where);
+      written = Promise.all([w.writeFileLater(file, q.then(int8Bytes)), w.writeFileLater(rowScalesFile(file), q.then((r) => r.scales))]);
+    } else written = w.writeFileLater(file, pool.run({ kind: 'f16', data }, where));
+    handled(written.finally(() => ticket.release()));
   } catch (e) {
     ticket.release();
     throw e;
   }
-  return { file, dtype, shape };
+  return dtype === 'int8' ? int8Ref(file, shape) : { file, dtype, shape };
 }

@@ -11,18 +11,21 @@ import { decodeToF32, ITEM_SIZE, storedToF32 } from '../checkpoint/dtypes';
 import type { StoredTensor } from '../checkpoint/types';
 import { linearWeightData } from '../imagebind/layers';
 import type { LinearFormat } from '../imagebind/quantize';
-import { linearChunkData } from '../llama/graph/linear';
-import { type LoraParts, mergeLora } from '../llama/lora';
+import { linearDataStreamed } from '../llama/graph/linear';
+import type { LoraParts } from '../llama/lora';
+import { quantizeStoredRowsQ8, type RowsQ8 } from '../quant/rows-q8';
 import { toF16 } from '../quant/fp16';
 import { convertLlamaTokenizer } from '../tokenizer/sentencepiece';
 import { transferList } from './pool';
 import type { FileHash } from './runtime';
 
 export type Task =
-  /** LLaMA Linear (n, k): decode, [LoRA merge,] then per row chunk the initializer data (linearChunkData). */
+  /** LLaMA Linear (n, k): per row chunk the initializer data, decoded and [LoRA-]merged a few rows at a time (linearDataStreamed). */
   | { kind: 'llama-linear'; w: StoredTensor | Float32Array; lora?: LoraParts; n: number; k: number; format: WeightFormat; chunks: [number, number][] }
   /** ImageBind Linear (n, k) in `format` (linearWeightData). */
   | { kind: 'imagebind-linear'; w: Float32Array; n: number; k: number; format: LinearFormat }
+  /** Per-row int8 of a (rows, cols) table (raw tensor files), decoded a few rows at a time when stored. */
+  | { kind: 'q8-rows'; data: StoredTensor | Float32Array; rows: number; cols: number }
   /** fp16 bits of a tensor (raw tensor files), decoded first when given as stored. */
   | { kind: 'f16'; data: StoredTensor | Float32Array }
   /** tokenizer.json text and ids from the HF tokenizer files in `dir` (tokenizerText). */
@@ -33,6 +36,7 @@ export type Task =
 interface Results {
   'llama-linear': ArrayBufferView[][];
   'imagebind-linear': ArrayBufferView[];
+  'q8-rows': RowsQ8;
   f16: Uint16Array;
   tokenizer: TokenizerText;
   'sha256-file': FileHash;
@@ -59,20 +63,12 @@ const F16_CHUNK = 1 << 20;
 
 async function compute(t: Task): Promise<unknown> {
   switch (t.kind) {
-    case 'llama-linear': {
-      // Each step replaces its input in the task (the only other reference to it), so a GC during
-      // the next step can free it: peak memory is what the pool's admission counts, not more.
-      let w = t.w instanceof Float32Array ? t.w : storedToF32(t.w);
-      t.w = w;
-      if (t.lora) {
-        w = mergeLora(w, t.lora.a, t.lora.b, t.n, t.k, t.lora.rank, t.lora.scaling);
-        t.w = w;
-        t.lora = undefined;
-      }
-      return t.chunks.map(([n0, n1]) => linearChunkData(w, t.k, n0, n1, t.format));
-    }
+    case 'llama-linear':
+      return linearDataStreamed(t.w, t.lora, t.n, t.k, t.chunks, t.format);
     case 'imagebind-linear':
       return linearWeightData(t.w, t.n, t.k, t.format);
+    case 'q8-rows':
+      return quantizeStoredRowsQ8(t.data, t.rows, t.cols);
     case 'f16':
       return storedToF16(t.data);
     case 'tokenizer':

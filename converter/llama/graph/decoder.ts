@@ -112,7 +112,7 @@ async function buildGraph(o: DecoderBuildOptions, [first, end]: [number, number]
     // LoRA parts; makeLinear decodes, merges and quantises it there while the next one is read.
     const pooled = async (name: string, lora?: { i: number; p: AttnProj }, format = o.format): Promise<PooledWeight> => {
       const info = o.weights.info(name);
-      const ticket = await pool!.reserve(pooledLinearBytes(info.shape.reduce((a, b) => a * b, 1), ITEM_SIZE[info.dtype], format, lora !== undefined));
+      const ticket = await pool!.reserve(pooledLinearBytes(info.shape.reduce((a, b) => a * b, 1), ITEM_SIZE[info.dtype], format));
       try {
         const w = await o.weights.readStored(name);
         return { w, lora: lora && (await o.weights.loraParts(lora.i, lora.p)), where: { file: info.file, tensor: name }, ticket };

@@ -14,7 +14,8 @@
  * outputs are joined with Concat on the last axis.
  *
  * With a worker pool (ctx.pool) the weight's data — LoRA merge, quantisation, transpose, fp16 —
- * is computed on a worker by the same `linearChunkData` while the graph moves on: the initializers
+ * is computed on a worker (`linearDataStreamed`, a few rows at a time: the bytes `linearChunkData`
+ * gives for the whole matrix) while the graph moves on: the initializers
  * take promises and land in the external data file in the same order, so the bytes are the same.
  */
 import { type LoraParts, mergeLora } from '../lora';
@@ -22,7 +23,7 @@ import { quantizeQ4, Q4_BLOCK } from '../../quant/q4';
 import { toF16 } from '../../quant/fp16';
 import type { WeightFormat } from '../../../src/core/manifest';
 import { handled, type TaskWhere, type Ticket } from '../../parallel/pool';
-import { storedToF32 } from '../../checkpoint/dtypes';
+import { decodeToF32, ITEM_SIZE, storedToF32 } from '../../checkpoint/dtypes';
 import type { StoredTensor } from '../../checkpoint/types';
 import type { BuildCtx } from './types';
 
@@ -71,13 +72,69 @@ export interface PooledWeight {
   ticket?: Ticket;
 }
 
+/** Rows decoded at a time by `linearDataStreamed`: about 16 MB of float32. */
+const STREAM_FLOATS = 1 << 22;
+
 /**
- * The most bytes one pooled Linear of `numel` weights holds at once: as stored, as float32, LoRA
- * merged, and its output. What the pool's admission counts, so tensors in flight fit its budget.
+ * Rows [r0, r1) of (N, K) `w` as float32, LoRA merged when given: exactly those rows of
+ * mergeLora(storedToF32(w)) (decoding and the merge are row by row), without the whole matrix.
  */
-export function pooledLinearBytes(numel: number, storedItemSize: number, format: WeightFormat, lora: boolean): number {
+function rowsF32(w: StoredTensor | Float32Array, lora: LoraParts | undefined, k: number, r0: number, r1: number): Float32Array {
+  let rows: Float32Array;
+  if (w instanceof Float32Array) rows = w.subarray(r0 * k, r1 * k);
+  else {
+    const size = ITEM_SIZE[w.dtype];
+    rows = decodeToF32(w.bytes.subarray(r0 * k * size, r1 * k * size), w.dtype, (r1 - r0) * k);
+  }
+  return lora ? mergeLora(rows, lora.a, lora.b.subarray(r0 * lora.rank, r1 * lora.rank), r1 - r0, k, lora.rank, lora.scaling) : rows;
+}
+
+/**
+ * `linearChunkData` of every row chunk of (N, K) `w` as stored (LoRA merged when given), decoding a
+ * few rows at a time: the same bytes, holding the stored tensor, the outputs and ~16 MB — not a
+ * float32 copy of the whole matrix, a merged one and a transposed one (2 GB for 13B's lm_head).
+ */
+export function linearDataStreamed(w: StoredTensor | Float32Array, lora: LoraParts | undefined, n: number, k: number, chunks: [number, number][], format: WeightFormat, streamFloats = STREAM_FLOATS): ArrayBufferView[][] {
+  // A strided checkpoint view (rare: HF files are contiguous) is gathered whole first.
+  const src = !(w instanceof Float32Array) && w.stride ? storedToF32(w) : w;
+  const step = Math.max(1, Math.floor(streamFloats / k));
+  return chunks.map(([n0, n1]) => {
+    const cols = n1 - n0;
+    if (format === 'q4') {
+      const blocks = Math.ceil(k / Q4_BLOCK);
+      const packed = new Uint8Array(cols * blocks * (Q4_BLOCK / 2));
+      const scales = new Float32Array(cols * blocks);
+      for (let r = n0; r < n1; r += step) {
+        const r1 = Math.min(n1, r + step);
+        const q = quantizeQ4(rowsF32(src, lora, k, r, r1), r1 - r, k);
+        packed.set(q.packed, (r - n0) * blocks * (Q4_BLOCK / 2));
+        scales.set(q.scales, (r - n0) * blocks);
+      }
+      return [packed, toF16(scales)];
+    }
+    // Wᵀ (K, cols): each decoded row becomes a column (fp16 rounding is per element, as toF16(Wᵀ)).
+    const out = format === 'fp16' ? new Uint16Array(k * cols) : new Float32Array(k * cols);
+    for (let r = n0; r < n1; r += step) {
+      const r1 = Math.min(n1, r + step);
+      const f = rowsF32(src, lora, k, r, r1);
+      const rows = format === 'fp16' ? toF16(f) : f;
+      for (let i = r; i < r1; i++) {
+        const off = (i - r) * k;
+        for (let j = 0; j < k; j++) out[j * cols + (i - n0)] = rows[off + j]!;
+      }
+    }
+    return [out];
+  });
+}
+
+/**
+ * The most bytes one pooled Linear of `numel` weights holds at once (linearDataStreamed): as
+ * stored, its output, and the rows in flight. What the pool's admission counts, so tensors in
+ * flight fit its budget.
+ */
+export function pooledLinearBytes(numel: number, storedItemSize: number, format: WeightFormat): number {
   const out = format === 'q4' ? numel / 2 + numel / 8 : numel * (format === 'fp16' ? 2 : 4);
-  return numel * (storedItemSize + 4 + (lora ? 4 : 0)) + out;
+  return numel * storedItemSize + out + 3 * 4 * STREAM_FLOATS;
 }
 
 /** `w` is (N, K) in HF (out, in) layout; `name` is the initializer base name. */
@@ -92,9 +149,8 @@ export function makeLinear(ctx: BuildCtx, x: string, w: Float32Array | PooledWei
     const parts = ctx.format === 'q4' ? 2 : 1;
     data = (c) => Array.from({ length: parts }, (_, i) => handled(job.then((r) => r[c]![i]!)));
   } else {
-    const f = w.w instanceof Float32Array ? w.w : storedToF32(w.w);
-    const merged = w.lora ? mergeLora(f, w.lora.a, w.lora.b, n, k, w.lora.rank, w.lora.scaling) : f;
-    data = (c) => linearChunkData(merged, k, chunks[c]![0], chunks[c]![1], ctx.format);
+    const d = linearDataStreamed(w.w, w.lora, n, k, chunks, ctx.format);
+    data = (c) => d[c]!;
   }
   const outs = chunks.map(([n0, n1], c) => {
     const suffix = chunks.length > 1 ? `.${c}` : '';

@@ -54,6 +54,14 @@ describe('conversion with worker threads', () => {
     expectHonestManifest(join(root, 't2'));
   });
 
+  it('q8 token embeddings (quantised a few rows at a time, on a worker) are byte-identical too', async () => {
+    const args = ['--vicuna', VICUNA, '--delta', DELTA, '--quant', 'q4', '--embed-tokens', 'q8'];
+    for (const t of ['1', '2']) expect((await cli([...args, '--out', join(root, `e${t}`), '--threads', t])).code).toBe(0);
+    expect(readdirSync(join(root, 'e2'))).toEqual(expect.arrayContaining(['embed_tokens.q8.bin', 'embed_tokens.q8.scales.f32.bin']));
+    expectSameFiles(join(root, 'e1'), join(root, 'e2'));
+    expectHonestManifest(join(root, 'e2'));
+  });
+
   it('is byte-identical for fp16 with row-chunked weights split over several data files (3 threads)', async () => {
     // Small limits: lm_head splits into row chunks, and each decoder into many external data files.
     const o = { vicunaDir: VICUNA, deltaPath: DELTA, quant: 'fp16' as const, maxInitializerBytes: 1 << 20, maxDataFileBytes: 1.5 * 2 ** 20 };
