@@ -85,6 +85,7 @@ async function main(): Promise<void> {
     ort: nodeOrt,
     manifest: bundle.manifest,
     readFile: bundle.readFile,
+    loadPart: bundle.loadPart,
     gunzip: async (gz) => gunzipSync(gz).toString('utf8'),
     backend,
     format: values.format,

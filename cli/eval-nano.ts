@@ -149,7 +149,7 @@ export async function evaluateNano(opts: EvalOptions = {}): Promise<EvalReport> 
   const sessionOptions = nodeSessionOptions('cpu', opts.threads);
 
   // Both deltas share the ImageBind checkpoint, so every file is embedded once.
-  const encoders = await ImageBindEngine.load({ ort: nodeOrt, manifest: finalBundle.manifest, readFile: finalBundle.readFile, gunzip: async (gz) => gunzipSync(gz).toString('utf8'), backend: 'cpu', sessionOptions });
+  const encoders = await ImageBindEngine.load({ ort: nodeOrt, manifest: finalBundle.manifest, readFile: finalBundle.readFile, loadPart: finalBundle.loadPart, gunzip: async (gz) => gunzipSync(gz).toString('utf8'), backend: 'cpu', sessionOptions });
   const vectors = new Map<string, MediaEmbedding>();
   const files = [...new Map(items.flatMap((it) => it.files.map((f) => [f, fileModality(it, f)] as const))).entries()];
   for (const [i, [file, modality]] of files.entries()) {
@@ -282,7 +282,7 @@ export async function compareNanoFormats(opts: EvalOptions & { imagebindQuant?: 
   const sessionOptions = nodeSessionOptions('cpu', opts.threads);
   const side = async (dir: string, variant: 'fp32' | 'q4') => {
     const b = openBundle(dir);
-    const enc = await ImageBindEngine.load({ ort: nodeOrt, manifest: b.manifest, readFile: b.readFile, gunzip: async (gz) => gunzipSync(gz).toString('utf8'), backend: 'cpu', sessionOptions });
+    const enc = await ImageBindEngine.load({ ort: nodeOrt, manifest: b.manifest, readFile: b.readFile, loadPart: b.loadPart, gunzip: async (gz) => gunzipSync(gz).toString('utf8'), backend: 'cpu', sessionOptions });
     const llm = await LlmEngine.load({ ort: nodeOrt, manifest: b.manifest, readFile: b.readFile, loadPart: b.loadPart, backend: 'cpu', variant, sessionOptions });
     return { b, enc, llm };
   };

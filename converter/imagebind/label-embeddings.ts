@@ -11,6 +11,7 @@ import type { BundleManifest, ImageBindSection, RawTensorRef } from '../../src/c
 import type { OrtModule } from '../../src/core/ort';
 import type { BundleWriter } from '../bundle/writer';
 import { writeRawTensor } from '../bundle/raw-tensor';
+import { nodePartLoader } from '../../cli/node-runtime';
 
 export const LABEL_EMBEDDINGS_FILE = 'imagebind-label-embeddings.f32.bin';
 
@@ -20,6 +21,8 @@ export async function writeLabelEmbeddings(w: BundleWriter, section: ImageBindSe
     ort: ort as unknown as OrtModule,
     manifest: { imagebind: section } as BundleManifest,
     readFile: async (p) => new Uint8Array(await readFile(w.path(p))),
+    // onnxruntime reads the graph and its weights from the files: no copy of them in JS (0.36 GB at Huge).
+    loadPart: nodePartLoader(w.dir),
     gunzip: async (gz) => gunzipSync(gz).toString('utf8'),
     backend: 'cpu',
     sessionOptions: { graphOptimizationLevel: 'all' },

@@ -7,7 +7,7 @@ import { ClipTokenizer } from '../clip-tokenizer';
 import { PandaError } from '../errors';
 import { pickVariant, type BundleManifest, type EncoderPart, type ImageBindSection, type Modality } from '../manifest';
 import type { Backend, OrtModule, OrtSession, SessionOptions } from '../ort';
-import { bytesPartLoader, type ReadFile } from '../session-loader';
+import { bytesPartLoader, type PartLoader, type ReadFile } from '../session-loader';
 import { readRawF32 } from '../engine/embeddings';
 import { postprocess, postprocessRows } from './postprocess';
 import type { PreprocessedInput, ZeroShotTag } from './types';
@@ -18,6 +18,11 @@ export interface ImageBindEngineOptions {
   ort: OrtModule;
   manifest: BundleManifest;
   readFile: ReadFile;
+  /**
+   * Creates a session for a graph (default: from bytes read with `readFile`). Node passes one that
+   * hands onnxruntime file paths, so the weights are not also held in JS.
+   */
+  loadPart?: PartLoader;
   backend: Backend;
   sessionOptions?: SessionOptions;
   /** Encoders to load now (awaited by `load`); the others load on first use. */
@@ -74,7 +79,7 @@ export class ImageBindEngine {
     const variant = pickVariant(this.part(kind).variants, this.o.backend, this.o.format);
     let s = this.sessions.get(variant.file);
     if (!s) {
-      s = bytesPartLoader(this.o.ort, this.o.readFile)(variant, this.o.sessionOptions ?? {});
+      s = (this.o.loadPart ?? bytesPartLoader(this.o.ort, this.o.readFile))(variant, this.o.sessionOptions ?? {});
       // A failed load must not stick: the next call retries.
       s.catch(() => this.sessions.delete(variant.file));
       this.sessions.set(variant.file, s);
