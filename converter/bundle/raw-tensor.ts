@@ -19,10 +19,7 @@ export async function writeRawTensor(w: BundleWriter, file: string, data: Float3
   if (count !== data.length) throw new Error(`${file}: ${data.length} values for shape [${shape}]`);
   if (dtype === 'int8') {
     const [rows, cols] = shape as [number, number];
-    const q = quantizeRowsQ8(data, rows, cols);
-    await w.writeFile(file, int8Bytes(q));
-    await w.writeFile(rowScalesFile(file), bytesOf(q.scales));
-    return int8Ref(file, shape);
+    return writeRowsQ8(w, file, quantizeRowsQ8(data, rows, cols), shape);
   }
   await w.writeFile(file, bytesOf(dtype === 'float16' ? toF16(data) : data));
   return { file, dtype, shape };
@@ -32,10 +29,17 @@ const rowScalesFile = (file: string): string => file.replace(/\.bin$/, '') + '.s
 const int8Bytes = (q: RowsQ8): Uint8Array => new Uint8Array(q.values.buffer, q.values.byteOffset, q.values.byteLength);
 const int8Ref = (file: string, shape: number[]): RawTensorRef => ({ file, dtype: 'int8', shape, rowScales: { file: rowScalesFile(file), dtype: 'float32', shape: [shape[0]!] } });
 
+async function writeRowsQ8(w: BundleWriter, file: string, q: RowsQ8, shape: number[]): Promise<RawTensorRef> {
+  await w.writeFile(file, int8Bytes(q));
+  await w.writeFile(rowScalesFile(file), bytesOf(q.scales));
+  return int8Ref(file, shape);
+}
+
 /**
- * `writeRawTensor` of checkpoint tensor `name`. With a worker pool an fp16 file is admitted like a
- * weight, read as stored, decoded and converted on a worker, and written when that is done
- * (`commit` waits for it): the decoders start meanwhile.
+ * `writeRawTensor` of checkpoint tensor `name`. With a worker pool an fp16 or int8 file is admitted
+ * like a weight, read as stored, decoded (a few rows at a time for int8) and converted on a worker,
+ * and written when that is done (`commit` waits for it): the decoders start meanwhile. Without a
+ * pool an int8 table is still quantised a few rows at a time from the stored bytes.
  */
 export async function writeRawTensorFrom(w: BundleWriter, file: string, src: TensorSource, name: string, shape: number[], dtype: RawTensorRef['dtype']): Promise<RawTensorRef> {
   const pool = currentRuntime().pool;
@@ -49,10 +53,7 @@ export async function writeRawTensorFrom(w: BundleWriter, file: string, src: Ten
   if (!pool) {
     // Inline: the int8 table is still quantised a few rows at a time from the stored bytes.
     if (dtype === 'float16') return writeRawTensor(w, file, await src.readF32(name), shape, dtype);
-    const q = quantizeStoredRowsQ8(await src.readStored!(name), rows, cols);
-    await w.writeFile(file, int8Bytes(q));
-    await w.writeFile(rowScalesFile(file), bytesOf(q.scales));
-    return int8Ref(file, shape);
+    return writeRowsQ8(w, file, quantizeStoredRowsQ8(await src.readStored!(name), rows, cols), shape);
   }
   // Stored bytes in, fp16 or int8 out (the worker decodes a few rows at a time); held until written.
   const item = ITEM_SIZE[info.dtype];
