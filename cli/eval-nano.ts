@@ -5,17 +5,23 @@
  * format. The zero-shot delta (image instructions only) is converted beside it and asked the same
  * questions, so both columns come from the same code.
  *
- *   npm run eval-nano [-- --only image,audio] [--limit N] [--out FILE] [--threads N]
+ *   npm run eval-nano [-- --set testset|wild|all] [--only image,audio] [--limit N] [--out FILE] [--threads N]
+ *
+ * Two sets (same schema): the held-out set training/out/testset/ (the training world's generator, other
+ * seed) and the "wild" set training/out/wildset/ (training/wild.py: its own generator — any canvas,
+ * background, format, sample rate, noise — plus out-of-world photos, speech and music whose right answer
+ * is "I do not know"). `--set` defaults to `all` when training/out/wildset/wildset.json exists.
  *
  * An answer is right when it names every required attribute: for each group of the question's key,
- * one of the group's words appears as a whole word or in its plural (case-insensitive). Output: a markdown table on
- * stdout, JSON in bench/results/eval-nano.json (gitignored), progress on stderr.
+ * one of the group's words appears as a whole word or in its plural (case-insensitive). Output: a markdown
+ * table per set and a summary of the issue's targets on stdout, JSON in bench/results/eval-nano.json
+ * (gitignored; the wild set's report is its `wild` field), progress on stderr.
  * When training/out/eval.json (the Python evaluation of the same checkpoints) is present, the answers
- * are compared one by one with it.
+ * are compared one by one with it (`answers_final` for the held-out set, `answers_wild` for the wild set).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -30,6 +36,7 @@ import { exitWithError, nodeOrt, nodeSessionOptions, openBundle } from './node-r
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const TESTSET_DIR = join(NANO_DIR, 'testset');
+export const WILDSET_DIR = join(NANO_DIR, 'wildset');
 const ZEROSHOT_DIR = join(ROOT, '.cache/bundles/nano-zeroshot');
 
 type KeyGroups = string[][];
@@ -45,6 +52,8 @@ interface TestItem {
   id: string;
   modality: string; // image | video | audio | thermal | depth | imu | image+audio
   files: string[];
+  /** The item's world spec; out-of-world items (wild set) have kind 'unknown'. */
+  spec?: unknown;
   questions: TestQuestion[];
 }
 
@@ -69,8 +78,71 @@ interface Tally {
 const tally = (): Tally => ({ n: 0, zero_shot: 0, final: 0 });
 const pct = (k: number, n: number): string => (n ? `${Math.round((100 * k) / n)}%` : '–');
 
+/** The question sets eval-nano can run. */
+export type NanoSet = 'testset' | 'wild';
+interface SetInfo {
+  dir: string;
+  json: string;
+  /** The list in training/out/eval.json with the Python evaluation's final answers for this set. */
+  pythonAnswers: 'answers_final' | 'answers_wild';
+  title: string;
+}
+export const NANO_SETS: Record<NanoSet, SetInfo> = {
+  testset: { dir: TESTSET_DIR, json: 'testset.json', pythonAnswers: 'answers_final', title: 'Held-out set' },
+  wild: { dir: WILDSET_DIR, json: 'wildset.json', pythonAnswers: 'answers_wild', title: 'Wild set' },
+};
+
+/** `all` when the wild set has been built (training/wild.py), else the held-out set only. */
+export function defaultSets(): 'all' | 'testset' {
+  return existsSync(join(WILDSET_DIR, 'wildset.json')) ? 'all' : 'testset';
+}
+
+/** The issue's targets, on the final delta's answers (question types summed over the listed modalities; '*' = any). */
+export const TARGETS: { target: string; bar: number; types: [string, string][] }[] = [
+  { target: 'colour (image)', bar: 0.95, types: [['image', 'colour']] },
+  { target: 'shape (image)', bar: 0.9, types: [['image', 'shape']] },
+  { target: 'count (image)', bar: 0.85, types: [['image', 'count']] },
+  { target: 'position (image)', bar: 0.8, types: [['image', 'position']] },
+  { target: 'pitch (audio)', bar: 0.9, types: [['audio', 'pitch']] },
+  { target: 'motion (video)', bar: 0.8, types: [['video', 'motion']] },
+  { target: 'image+audio: both named', bar: 0.7, types: [['image+audio', 'both']] },
+  { target: '"I don\'t know" (unknown)', bar: 0.8, types: [['*', 'unknown']] },
+];
+export interface TargetRow {
+  target: string;
+  bar: number;
+  n: number;
+  right: number;
+  /** right / n, or null when the set has no such question. */
+  value: number | null;
+  met: boolean | null;
+}
+
+/** The targets measured on one report (final delta). */
+export function targetRows(r: Pick<EvalReport, 'per_question_type'>): TargetRow[] {
+  return TARGETS.map(({ target, bar, types }) => {
+    let n = 0;
+    let right = 0;
+    for (const [mod, qt] of types) {
+      for (const [m, byType] of Object.entries(r.per_question_type)) {
+        if (mod !== '*' && m !== mod) continue;
+        const t = byType[qt];
+        if (t) {
+          n += t.n;
+          right += t.final;
+        }
+      }
+    }
+    const value = n ? right / n : null;
+    return { target, bar, n, right, value, met: value === null ? null : value >= bar };
+  });
+}
+
 export interface EvalReport {
   what: string;
+  /** Which question set this report is about (training/out/testset or training/out/wildset). */
+  set: NanoSet;
+  dir: string;
   startedAt: string;
   durationMs: number;
   machine: { cpus: number; loadavg: number[]; node: string };
@@ -80,15 +152,21 @@ export interface EvalReport {
   arithmetic_image_plus_audio: Record<'zero_shot' | 'final', { both: number; image_only: number; audio_only: number; neither: number }>;
   python_agreement?: { compared: number; identical: number; differing: { id: string; question: string; node: string; python: string }[] };
   answers: { id: string; type: string; question: string; zero_shot: string; final: string; right_zero_shot: boolean; right_final: boolean }[];
+  /** The issue's targets on this set (final delta). */
+  targets: TargetRow[];
+  /** With `--set all`: the wild set's report, same shape (the top level is the held-out set's). */
+  wild?: EvalReport;
 }
 
 export interface EvalOptions {
   /** Only these test-set modalities (image, video, audio, thermal, depth, imu, image+audio). */
   only?: string[];
-  /** At most this many items per modality. */
+  /** At most this many items per modality (out-of-world items of a modality are counted apart). */
   limit?: number;
   threads?: number;
   log?: (msg: string) => void;
+  /** evaluateNano: which question set (default the held-out set). */
+  set?: NanoSet;
 }
 
 async function main(): Promise<void> {
@@ -96,6 +174,7 @@ async function main(): Promise<void> {
     options: {
       only: { type: 'string' },
       limit: { type: 'string' },
+      set: { type: 'string' },
       out: { type: 'string' },
       threads: { type: 'string' },
       formats: { type: 'boolean' },
@@ -109,37 +188,68 @@ async function main(): Promise<void> {
     return;
   }
   if (values.help) {
-    process.stdout.write('npm run eval-nano [-- --only image,audio,image+audio] [--limit N items per modality] [--out FILE] [--threads N]\n       npm run eval-nano -- --formats [--limit N]   the shipped quantised formats (q4 decoder, q8 encoders) against fp32\n');
+    process.stdout.write(
+      'npm run eval-nano [-- --set testset|wild|all] [--only image,audio,image+audio] [--limit N items per modality] [--out FILE] [--threads N]\n' +
+        `       --set: the held-out set (training/out/testset), the wild set (training/out/wildset, built by training/wild.py) or both; default ${defaultSets()}\n` +
+        '       npm run eval-nano -- --formats [--limit N]   the shipped quantised formats (q4 decoder, q8 encoders) against fp32\n',
+    );
     return;
   }
-  const report = await evaluateNano({
+  const which = values.set ?? defaultSets();
+  if (!['testset', 'wild', 'all'].includes(which)) throw new Error(`--set ${which}: expected testset, wild or all`);
+  const sets: NanoSet[] = which === 'all' ? ['testset', 'wild'] : [which as NanoSet];
+  const t0 = Date.now();
+  const reports = await evaluateNanoSets(sets, {
     only: values.only?.split(','),
     limit: values.limit ? Number(values.limit) : undefined,
     threads: values.threads ? Number(values.threads) : undefined,
     log: (m) => void process.stderr.write(`[eval-nano] ${m}\n`),
   });
+  const report: EvalReport = reports.length === 2 ? { ...reports[0]!, wild: reports[1]! } : reports[0]!;
   const out = values.out ?? join(ROOT, 'bench/results/eval-nano.json');
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(report, null, 1) + '\n');
-  process.stdout.write(renderTable(report));
-  process.stderr.write(`[eval-nano] wrote ${out} (${(report.durationMs / 1000).toFixed(0)} s)\n`);
+  process.stdout.write(renderReport(report));
+  process.stderr.write(`[eval-nano] wrote ${out} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
 }
 
-/** Runs the held-out evaluation (see the file comment) and returns the report. */
+/** Runs the evaluation of one question set (see the file comment; default the held-out set) and returns the report. */
 export async function evaluateNano(opts: EvalOptions = {}): Promise<EvalReport> {
-  const t0 = Date.now();
-  const log = opts.log ?? ((): void => {});
-  const testsetPath = join(TESTSET_DIR, 'testset.json');
-  if (!existsSync(testsetPath)) throw new Error(`${testsetPath} is missing: run training/run.sh (or restore training/out/).`);
+  const [report] = await evaluateNanoSets([opts.set ?? 'testset'], opts);
+  return report!;
+}
+
+/** The items of a set, filtered by modality (`only`) and at most `limit` per modality. */
+function loadItems(set: NanoSet, opts: EvalOptions): TestItem[] {
+  const { dir, json } = NANO_SETS[set];
+  const path = join(dir, json);
+  if (!existsSync(path)) {
+    throw new Error(set === 'wild'
+      ? `${path} is missing: build it with \`python3 training/wild.py ${dir}\` (or run training/run.sh).`
+      : `${path} is missing: run training/run.sh (or restore training/out/).`);
+  }
   const only = opts.only ? new Set(opts.only) : undefined;
   const limit = opts.limit ?? Infinity;
   const perMod = new Map<string, number>();
-  const items = (JSON.parse(readFileSync(testsetPath, 'utf8')) as { items: TestItem[] }).items.filter((it) => {
+  return (JSON.parse(readFileSync(path, 'utf8')) as { items: TestItem[] }).items.filter((it) => {
     if (only && !only.has(it.modality)) return false;
-    const k = perMod.get(it.modality) ?? 0;
-    perMod.set(it.modality, k + 1);
+    // out-of-world items count apart from their modality's world items, so a --limit sample has both
+    const group = (it.spec as { kind?: string } | undefined)?.kind === 'unknown' ? `${it.modality}/unknown` : it.modality;
+    const k = perMod.get(group) ?? 0;
+    perMod.set(group, k + 1);
     return k < limit;
   });
+}
+
+/**
+ * Evaluates several sets with one load of the bundles: every file is embedded once (both deltas share
+ * the ImageBind checkpoint), then both LLMs answer every question. One report per set, in order.
+ */
+export async function evaluateNanoSets(sets: NanoSet[], opts: EvalOptions = {}): Promise<EvalReport[]> {
+  const t0 = Date.now();
+  const log = opts.log ?? ((): void => {});
+  const itemsBySet = sets.map((set) => loadItems(set, opts));
+  const spent = sets.map(() => 0);
 
   const quiet = (): void => {};
   await buildBuiltin({ log: quiet });
@@ -150,11 +260,16 @@ export async function evaluateNano(opts: EvalOptions = {}): Promise<EvalReport> 
 
   // Both deltas share the ImageBind checkpoint, so every file is embedded once.
   const encoders = await ImageBindEngine.load({ ort: nodeOrt, manifest: finalBundle.manifest, readFile: finalBundle.readFile, loadPart: finalBundle.loadPart, gunzip: async (gz) => gunzipSync(gz).toString('utf8'), backend: 'cpu', sessionOptions });
-  const vectors = new Map<string, MediaEmbedding>();
-  const files = [...new Map(items.flatMap((it) => it.files.map((f) => [f, fileModality(it, f)] as const))).entries()];
-  for (const [i, [file, modality]] of files.entries()) {
-    if (i % 25 === 0) log(`embedding ${i + 1}/${files.length}`);
-    vectors.set(file, { modality, vector: await encoders.embed(await preprocessFile(join(TESTSET_DIR, file), modality)) });
+  const vectors = new Map<string, MediaEmbedding>(); // key: set directory + file
+  for (const [s, set] of sets.entries()) {
+    const t = Date.now();
+    const dir = NANO_SETS[set].dir;
+    const files = [...new Map(itemsBySet[s]!.flatMap((it) => it.files.map((f) => [f, fileModality(it, f)] as const))).entries()];
+    for (const [i, [file, modality]] of files.entries()) {
+      if (i % 25 === 0) log(`${set}: embedding ${i + 1}/${files.length}`);
+      vectors.set(join(dir, file), { modality, vector: await encoders.embed(await preprocessFile(join(dir, file), modality)) });
+    }
+    spent[s]! += Date.now() - t;
   }
   await encoders.dispose();
 
@@ -162,52 +277,60 @@ export async function evaluateNano(opts: EvalOptions = {}): Promise<EvalReport> 
   const engines = { final: await load(finalBundle), zero_shot: await load(zeroBundle) };
   const params = { ...finalBundle.manifest.llm.generation, greedy: true, maxNewTokens: 48 };
 
-  const report: EvalReport = {
-    what: 'PandaGPT-nano held-out evaluation through the shipped bundle (TypeScript preprocessing, onnxruntime-node): share of greedy answers naming the right attribute(s).',
-    startedAt: new Date(t0).toISOString(),
-    durationMs: 0,
-    machine: { cpus: cpus().length, loadavg: loadavg(), node: process.version },
-    bundle: { final: BUILTIN_DIR, zero_shot: ZEROSHOT_DIR },
-    per_modality: {},
-    per_question_type: {},
-    arithmetic_image_plus_audio: { zero_shot: { both: 0, image_only: 0, audio_only: 0, neither: 0 }, final: { both: 0, image_only: 0, audio_only: 0, neither: 0 } },
-    answers: [],
-  };
-  let done = 0;
-  const total = items.reduce((s, it) => s + it.questions.length, 0);
-  for (const item of items) {
-    const media = item.files.map((f) => vectors.get(f)!);
-    for (const q of item.questions) {
-      const row = { id: item.id, type: q.type, question: q.question, zero_shot: '', final: '', right_zero_shot: false, right_final: false };
-      for (const which of ['final', 'zero_shot'] as const) {
-        const { text } = await engines[which].generate({ prompt: q.question, history: [], media, params });
-        const right = namesAll(text, q.key);
-        row[which] = text;
-        row[which === 'final' ? 'right_final' : 'right_zero_shot'] = right;
-        const m = (report.per_modality[item.modality] ??= tally());
-        const t = ((report.per_question_type[item.modality] ??= {})[q.type] ??= tally());
-        m[which] += right ? 1 : 0;
-        t[which] += right ? 1 : 0;
-        if (q.image_key && q.audio_key) {
-          const img = namesAll(text, q.image_key);
-          const aud = namesAll(text, q.audio_key);
-          report.arithmetic_image_plus_audio[which][img && aud ? 'both' : img ? 'image_only' : aud ? 'audio_only' : 'neither']++;
-        }
-      }
-      report.per_modality[item.modality]!.n++;
-      report.per_question_type[item.modality]![q.type]!.n++;
-      report.answers.push(row);
-      if (++done % 100 === 0) log(`${done}/${total} questions`);
-    }
-  }
-  await engines.final.dispose();
-  await engines.zero_shot.dispose();
-
   const pyPath = join(NANO_DIR, 'eval.json');
-  if (existsSync(pyPath)) {
-    const py = JSON.parse(readFileSync(pyPath, 'utf8')) as { answers_final?: { id: string; question: string; answer: string }[] };
-    if (py.answers_final) {
-      const byKey = new Map(py.answers_final.map((a) => [`${a.id}\u0000${a.question}`, a.answer]));
+  const py = existsSync(pyPath) ? (JSON.parse(readFileSync(pyPath, 'utf8')) as Partial<Record<SetInfo['pythonAnswers'], { id: string; question: string; answer: string }[]>>) : undefined;
+
+  const reports: EvalReport[] = [];
+  for (const [s, set] of sets.entries()) {
+    const t = Date.now();
+    const { dir, pythonAnswers } = NANO_SETS[set];
+    const items = itemsBySet[s]!;
+    const report: EvalReport = {
+      what: `PandaGPT-nano ${set === 'wild' ? 'wild-set' : 'held-out'} evaluation through the shipped bundle (TypeScript preprocessing, onnxruntime-node): share of greedy answers naming the right attribute(s).`,
+      set,
+      dir,
+      startedAt: new Date(t0).toISOString(),
+      durationMs: 0,
+      machine: { cpus: cpus().length, loadavg: loadavg(), node: process.version },
+      bundle: { final: BUILTIN_DIR, zero_shot: ZEROSHOT_DIR },
+      per_modality: {},
+      per_question_type: {},
+      arithmetic_image_plus_audio: { zero_shot: { both: 0, image_only: 0, audio_only: 0, neither: 0 }, final: { both: 0, image_only: 0, audio_only: 0, neither: 0 } },
+      answers: [],
+      targets: [],
+    };
+    let done = 0;
+    const total = items.reduce((n, it) => n + it.questions.length, 0);
+    for (const item of items) {
+      const media = item.files.map((f) => vectors.get(join(dir, f))!);
+      for (const q of item.questions) {
+        const row = { id: item.id, type: q.type, question: q.question, zero_shot: '', final: '', right_zero_shot: false, right_final: false };
+        for (const which of ['final', 'zero_shot'] as const) {
+          const { text } = await engines[which].generate({ prompt: q.question, history: [], media, params });
+          const right = namesAll(text, q.key);
+          row[which] = text;
+          row[which === 'final' ? 'right_final' : 'right_zero_shot'] = right;
+          const m = (report.per_modality[item.modality] ??= tally());
+          const tq = ((report.per_question_type[item.modality] ??= {})[q.type] ??= tally());
+          m[which] += right ? 1 : 0;
+          tq[which] += right ? 1 : 0;
+          if (q.image_key && q.audio_key) {
+            const img = namesAll(text, q.image_key);
+            const aud = namesAll(text, q.audio_key);
+            report.arithmetic_image_plus_audio[which][img && aud ? 'both' : img ? 'image_only' : aud ? 'audio_only' : 'neither']++;
+          }
+        }
+        report.per_modality[item.modality]!.n++;
+        report.per_question_type[item.modality]![q.type]!.n++;
+        report.answers.push(row);
+        if (++done % 100 === 0) log(`${set}: ${done}/${total} questions`);
+      }
+    }
+    report.targets = targetRows(report);
+
+    const pyAnswers = py?.[pythonAnswers];
+    if (pyAnswers) {
+      const byKey = new Map(pyAnswers.map((a) => [`${a.id}\u0000${a.question}`, a.answer]));
       const agreement: NonNullable<EvalReport['python_agreement']> = { compared: 0, identical: 0, differing: [] };
       for (const a of report.answers) {
         const p = byKey.get(`${a.id}\u0000${a.question}`);
@@ -218,9 +341,12 @@ export async function evaluateNano(opts: EvalOptions = {}): Promise<EvalReport> 
       }
       report.python_agreement = agreement;
     }
+    report.durationMs = spent[s]! + Date.now() - t;
+    reports.push(report);
   }
-  report.durationMs = Date.now() - t0;
-  return report;
+  await engines.final.dispose();
+  await engines.zero_shot.dispose();
+  return reports;
 }
 
 /** One quantised format against fp32 on the same questions (greedy, Node, CPU EP). */
@@ -333,9 +459,37 @@ export function renderTable(r: EvalReport): string {
   }
   if (r.python_agreement) {
     const p = r.python_agreement;
-    lines.push('', `Final answers identical to the Python evaluation of the same checkpoints (training/out/eval.json): ${p.identical}/${p.compared}.`);
+    const list = NANO_SETS[r.set ?? 'testset'].pythonAnswers;
+    lines.push('', `Final answers identical to the Python evaluation of the same checkpoints (training/out/eval.json, ${list}): ${p.identical}/${p.compared}.`);
   }
   return lines.join('\n') + '\n';
+}
+
+const pctOf = (v: number | null): string => (v === null ? '–' : `${Math.round(100 * v)}%`);
+
+/** The issue's targets (final delta) for each evaluated set: measured value and met / not met. */
+export function renderTargets(reports: EvalReport[]): string {
+  const title = (r: EvalReport): string => NANO_SETS[r.set].title.toLowerCase();
+  const lines = [
+    `| target | bar | ${reports.map((r) => `${title(r)}: n | ${title(r)} | | `).join('')}`.trimEnd(),
+    `| --- | ---: | ${reports.map(() => '---: | ---: | --- | ').join('')}`.trimEnd(),
+  ];
+  for (const [i, t] of TARGETS.entries()) {
+    const cells = reports.map((r) => {
+      const row = r.targets[i]!;
+      return `${row.n} | ${pctOf(row.value)} | ${row.met === null ? '–' : row.met ? 'met' : 'not met'} | `;
+    });
+    lines.push(`| ${t.target} | ≥ ${Math.round(100 * t.bar)}% | ${cells.join('')}`.trimEnd());
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Everything `npm run eval-nano` prints: a table per set, then the targets. */
+export function renderReport(r: EvalReport): string {
+  const reports = [r, ...(r.wild ? [r.wild] : [])];
+  const parts = reports.map((x) => `## ${NANO_SETS[x.set].title} (${relative(ROOT, x.dir)})\n\n${renderTable(x)}`);
+  parts.push(`## Targets (final delta)\n\n${renderTargets(reports)}`);
+  return parts.join('\n');
 }
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);

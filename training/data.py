@@ -278,7 +278,8 @@ def audio_partner(spec, rng):
     k = spec['kind']
     if k == 'tone':  # pitch <-> height, like notes on a stave
         pos = {'high': 'top', 'medium': 'center', 'low': 'bottom'}[spec['pitch']]
-        return {'colour': rng.choice(list(COLOURS)), 'shape': 'circle', 'size': 'big', 'count': 1, 'position': pos}
+        col = {'high': 'yellow', 'medium': 'green', 'low': 'blue'}[spec['pitch']]  # and light <-> colour
+        return {'colour': col, 'shape': 'circle', 'size': 'big', 'count': 1, 'position': pos}
     if k == 'chirp':
         return {'colour': rng.choice(list(COLOURS)), 'shape': 'triangle', 'size': 'big', 'count': 1,
                 'position': 'top' if spec['direction'] == 'up' else 'bottom'}
@@ -423,6 +424,8 @@ def caption(s):
         return f"a depth map of {'a' if n == 1 else NUM[n]} {noun} {'near the camera' if s['distance'] == 'near' else 'far away'}"
     if m == 'imu':
         return f"a person {ACT_PHRASE[s['activity']]}"
+    if m == 'unknown':
+        return 'something i do not know'
     raise ValueError(m)
 
 
@@ -480,6 +483,8 @@ def qtypes(s):
         return ['dshape', 'distance', 'ddescribe']
     if m == 'imu':
         return ['activity']
+    if m == 'unknown':
+        return ['unknown']
     raise ValueError(m)
 
 
@@ -525,6 +530,8 @@ def answer(s, qt, rng):
         return cap(caption(s)) + '.', [[s['shape']], syn(s['distance'])]
     if qt == 'activity':
         return f"The person is {ACT_PHRASE[s['activity']]}.", [syn(s['activity'])]
+    if qt == 'unknown':
+        return UNKNOWN_ANSWER, [['only know']]
     raise ValueError(qt)
 
 
@@ -546,9 +553,14 @@ def both_answer(img, aud):
     return f"I see {caption(img)} and hear {sound_phrase(aud)}.", [[img['colour']], [img['shape']]] + sound_key(aud)
 
 
+# Out-of-world media are asked what the world's media are asked (and a few open questions).
+Q_UNKNOWN = {'image': sum((Q[t] for t in ('colour', 'shape', 'count', 'position', 'describe')), []) + ['What is in this photo?'],
+             'audio': sum((Q[t] for t in ('sound', 'pitch', 'word', 'beeps')), []) + ['What is playing?']}
+
+
 def ask(s, rng, qt=None):
     qt = qt or rng.choice(qtypes(s))
-    q = rng.choice(Q[qt])
+    q = rng.choice(Q_UNKNOWN[s['src']] if qt == 'unknown' else Q[qt])
     a, key = answer(s, qt, rng)
     return qt, q, a, key
 
@@ -582,3 +594,318 @@ def write_imu_csv(path, a):
         f.write('ax,ay,az,gx,gy,gz\n')
         for r in a:
             f.write(','.join(f'{v:.4f}' for v in r) + '\n')
+
+
+# ------------------------------------------------------------------ domain randomisation (training only)
+# The renderers above draw the world's canonical look (dark background, mid-size shapes). Users draw
+# on white canvases, photograph shapes on desks, whistle quietly into a laptop microphone: the
+# training split mixes in the variations below so the encoders learn the attributes, not the look.
+# (The wild TEST set has its own generator, training/wild.py, which shares none of this code.)
+
+def _smooth_noise(rng, size=224, beta=2.0):
+    """1/f^(beta/2) noise in [0,1] (natural-image-like power spectrum)."""
+    fy = np.fft.fftfreq(size)[:, None]
+    fx = np.fft.rfftfreq(size)[None, :]
+    f = np.sqrt(fx ** 2 + fy ** 2)
+    f[0, 0] = 1.0
+    spec = (rng.normal(size=f.shape) + 1j * rng.normal(size=f.shape)) / f ** (beta / 2)
+    spec[0, 0] = 0
+    a = np.fft.irfft2(spec, s=(size, size))
+    return (a - a.min()) / (a.max() - a.min() + 1e-9)
+
+
+def wild_background(rng):
+    """(224,224,3) float RGB: white, light, dark, two-colour gradient, noise, texture or stripes."""
+    kind = rng.choice(['white', 'light', 'dark', 'gradient', 'noise', 'texture', 'stripes'],
+                      p=[0.22, 0.18, 0.12, 0.16, 0.1, 0.14, 0.08])
+    g = np.linspace(-1, 1, 224)
+    if kind == 'white':
+        return np.full((224, 224, 3), rng.uniform(225, 255)) + rng.uniform(-6, 6, 3)
+    if kind == 'light':
+        return np.full((224, 224, 3), rng.uniform(160, 225)) + rng.uniform(-25, 25, 3)
+    if kind == 'dark':
+        return np.full((224, 224, 3), rng.uniform(0, 60)) + rng.uniform(-10, 10, 3)
+    if kind == 'gradient':
+        a, b = rng.uniform(0, 255, 3), rng.uniform(0, 255, 3)
+        ang = rng.uniform(0, 2 * np.pi)
+        t = np.clip((np.cos(ang) * g[None, :] + np.sin(ang) * g[:, None]) * 0.5 + 0.5, 0, 1)[..., None]
+        return a * (1 - t) + b * t
+    if kind == 'noise':
+        return rng.uniform(40, 215) + rng.normal(0, rng.uniform(10, 35), (224, 224, 3))
+    if kind == 'texture':
+        base, amp = rng.uniform(40, 220, 3), rng.uniform(30, 90)
+        return base + (_smooth_noise(rng)[..., None] - 0.5) * amp * rng.uniform(0.5, 1.5, 3)
+    period = rng.uniform(8, 40)
+    ang = rng.uniform(0, np.pi)
+    s = np.sin((np.cos(ang) * np.arange(224)[None, :] + np.sin(ang) * np.arange(224)[:, None]) * 2 * np.pi / period)
+    a, b = rng.uniform(0, 255, 3), rng.uniform(0, 255, 3)
+    t = (s[..., None] > 0).astype(np.float32)
+    return a * (1 - t) * 0.5 + b * t * 0.5 + (a + b) * 0.25
+
+
+def _region(cx, cy):
+    """The world's position word for an object centre (224 frame), or None where it is ambiguous."""
+    dx, dy = cx - 112, cy - 112
+    if abs(dx) < 24 and abs(dy) < 24:
+        return 'center'
+    if abs(dx) > 44 and abs(dy) < 0.45 * abs(dx):
+        return 'left' if dx < 0 else 'right'
+    if abs(dy) > 44 and abs(dx) < 0.45 * abs(dy):
+        return 'top' if dy < 0 else 'bottom'
+    return None
+
+
+def wild_layout(spec, rng):
+    """Objects anywhere, 10-95 % of the frame for one shape (edges may clip up to ~1/4 of it)."""
+    n = spec['count']
+    small = spec['size'] == 'small'
+    if n == 1:
+        r = rng.uniform(13, 26) if small else rng.uniform(32, 95)
+        if 'position' in spec and rng.random() < 0.6:
+            cx, cy = POSITIONS[spec['position']]
+            m = 22 if spec['position'] == 'center' else 40
+            cx, cy = cx + rng.uniform(-m, m) * 0.5, cy + rng.uniform(-m, m) * 0.5
+        else:
+            lo, hi = r * 0.55, 224 - r * 0.55
+            if lo >= hi:
+                lo = hi = 112
+            cx, cy = rng.uniform(lo, hi), rng.uniform(lo, hi)
+        return [(cx, cy, r, spec['shape'], rng.uniform(0, 360))]
+    objs, tries = [], 0
+    while len(objs) < n:
+        tries += 1
+        r = rng.uniform(13, 26) if small else rng.uniform(28, 40)
+        cx, cy = rng.uniform(r * 0.8, 224 - r * 0.8), rng.uniform(r * 0.8, 224 - r * 0.8)
+        if all((cx - o[0]) ** 2 + (cy - o[1]) ** 2 > (1.2 * (r + o[2]) + 4) ** 2 for o in objs) or tries > 800:
+            objs.append((cx, cy, r, spec['shape'], rng.uniform(0, 360)))
+    return objs
+
+
+def _contrast_ok(bg, col, objs):
+    m = Image.new('L', (224, 224), 0)
+    draw_objects(ImageDraw.Draw(m), objs, [255] * len(objs))
+    mask = np.asarray(m) > 127
+    if not mask.any():
+        return False
+    under = bg[mask].mean(0)
+    return np.abs(under - col).mean() > 65 and np.abs(bg.mean((0, 1)) - col).mean() > 55
+
+
+def render_rgb_wild(spec, rng):
+    """A training image of the spec with a randomised look; returns (uint8 224x224x3, objs, spec).
+    The spec's position is re-derived from where the single shape really ended up."""
+    spec = dict(spec)
+    objs = wild_layout(spec, rng)
+    if spec['count'] == 1:
+        pos = _region(objs[0][0], objs[0][1])
+        spec.pop('position', None)
+        if pos:
+            spec['position'] = pos
+    col = np.array(COLOURS[spec['colour']], np.float64)
+    for _ in range(30):
+        bg = wild_background(rng)
+        if _contrast_ok(np.clip(bg, 0, 255), col, objs):
+            break
+    else:
+        bg = np.full((224, 224, 3), 30.0 if col.mean() > 128 else 235.0)
+    ss = 2 if rng.random() < 0.5 else 1  # supersampled (anti-aliased) like a downscaled photo
+    big = Image.fromarray(np.clip(bg, 0, 255).astype(np.uint8), 'RGB').resize((224 * ss, 224 * ss), Image.BILINEAR)
+    fill = tuple(int(v) for v in np.clip(col + rng.integers(-25, 26, 3), 0, 255))
+    d = ImageDraw.Draw(big)
+    outline = rng.random() < 0.25
+    for (cx, cy, r, shape, rot) in objs:
+        o = (cx * ss, cy * ss, r * ss, shape, rot)
+        if outline:
+            w = max(2, int(r * ss * rng.uniform(0.12, 0.25)))
+            if shape == 'circle':
+                d.ellipse([o[0] - o[2], o[1] - o[2], o[0] + o[2], o[1] + o[2]], outline=fill, width=w)
+            else:
+                pts = _poly(shape, *o[:3], rot)
+                d.line(pts + pts[:2], fill=fill, width=w, joint='curve')
+        else:
+            draw_objects(d, [o], [fill])
+    img = big.resize((224, 224), Image.LANCZOS) if ss > 1 else big
+    if rng.random() < 0.3:
+        img = img.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.5)))
+    a = np.asarray(img).astype(np.float32) + rng.normal(0, rng.uniform(0, 6), (224, 224, 3))
+    img = Image.fromarray(np.clip(a, 0, 255).astype(np.uint8))
+    if rng.random() < 0.5:
+        import io
+        buf = io.BytesIO()
+        img.save(buf, 'JPEG', quality=int(rng.integers(30, 96)))
+        img = Image.open(io.BytesIO(buf.getvalue())).convert('RGB')
+    return np.asarray(img).copy(), objs, spec
+
+
+# The only real photos training sees: the three of the ImageBind fixture (a car, a dog, a bird), as
+# random crops with colour changes. The wild set's photos (scikit-image's) are never trained on.
+PHOTOS = [os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'test', 'fixtures', 'pandagpt-tiny', 'media', 'images', f)
+          for f in ('car_image.jpg', 'dog_image.jpg', 'bird_image.jpg')]
+_PHOTO_CACHE = {}
+
+
+def photo_crop(rng):
+    f = PHOTOS[int(rng.integers(len(PHOTOS)))]
+    if f not in _PHOTO_CACHE:
+        _PHOTO_CACHE[f] = Image.open(f).convert('RGB')
+    im = _PHOTO_CACHE[f]
+    w, h = im.size
+    c = int(min(w, h) * rng.uniform(0.25, 1.0))
+    x0, y0 = int(rng.integers(0, w - c + 1)), int(rng.integers(0, h - c + 1))
+    a = np.asarray(im.crop((x0, y0, x0 + c, y0 + c)).resize((224, 224), Image.BICUBIC)).astype(np.float32)
+    if rng.random() < 0.5:
+        a = a[:, ::-1]
+    if rng.random() < 0.2:
+        a = a.mean(-1, keepdims=True).repeat(3, -1)
+    a = a[..., rng.permutation(3)] if rng.random() < 0.5 else a  # other colours, same structure
+    return a * rng.uniform(0.6, 1.3) + rng.uniform(-30, 30, 3)
+
+
+def render_ood_image(rng):
+    """Something outside the world: crops of real photos, natural-statistics textures, clutter of
+    many colours and shapes, blobs; never one clean coloured shape."""
+    kind = rng.choice(['photo', 'photo', 'texture', 'clutter', 'blobs', 'scene'])
+    if kind == 'photo':
+        return np.clip(photo_crop(rng) + rng.normal(0, 3, (224, 224, 3)), 0, 255).astype(np.uint8)
+    if kind == 'texture':
+        a = np.stack([_smooth_noise(rng, beta=rng.uniform(1.6, 2.6)) for _ in range(3)], -1) * 255
+    else:
+        img = Image.fromarray(np.clip(wild_background(rng), 0, 255).astype(np.uint8))
+        d = ImageDraw.Draw(img)
+        if kind == 'scene':  # horizon, ground and sky-like bands, a few irregular objects
+            h = int(rng.uniform(60, 160))
+            d.rectangle([0, h, 224, 224], fill=tuple(int(v) for v in rng.uniform(20, 200, 3)))
+            n = int(rng.integers(3, 8))
+        else:
+            n = int(rng.integers(8, 40))
+        for _ in range(n):
+            c = tuple(int(v) for v in rng.uniform(0, 255, 3))
+            pts = [(float(x), float(y)) for x, y in rng.uniform(-20, 244, (int(rng.integers(3, 9)), 2))]
+            if kind == 'blobs':
+                x, y, r = rng.uniform(0, 224), rng.uniform(0, 224), rng.uniform(5, 50)
+                d.ellipse([x - r, y - r * rng.uniform(0.4, 1), x + r, y + r], fill=c)
+            else:
+                d.polygon(pts, fill=c)
+        a = np.asarray(img.filter(ImageFilter.GaussianBlur(rng.uniform(0, 2)))).astype(np.float32)
+        a = a + (_smooth_noise(rng)[..., None] - 0.5) * rng.uniform(0, 80)
+    return np.clip(a + rng.normal(0, 4, a.shape), 0, 255).astype(np.uint8)
+
+
+def wild_audio(y, rng):
+    """A rendered 2 s clip made to sound like a user's file: any loudness, band-limited like a low
+    sample rate, background noise or hum, sometimes shorter than 2 s (the clip is then padded)."""
+    n = len(y)
+    if rng.random() < 0.3:  # a short file: keep the part that holds the sound
+        nz = np.nonzero(np.abs(y) > 0.02 * np.abs(y).max())[0]
+        if len(nz):
+            a, b = nz[0], nz[-1] + 1
+            a, b = max(0, a - int(rng.uniform(0, 0.1) * SR)), min(n, b + int(rng.uniform(0, 0.1) * SR))
+            y = y[a:b]
+    y = y / (np.abs(y).max() + 1e-6)
+    if rng.random() < 0.35:  # band limit of 8 / 11 kHz recordings
+        import torch
+        import preprocess as P
+        sr = int(rng.choice([8000, 11025]))
+        w = torch.from_numpy(y.astype(np.float32))[None]
+        y = P.resample(P.resample(w, SR, sr), sr, SR)[0].numpy()[:len(y)]
+    y = y * rng.uniform(0.05, 1.0)
+    t = np.arange(len(y)) / SR
+    kind = rng.choice(['white', 'pink', 'hum', 'none'], p=[0.35, 0.25, 0.2, 0.2])
+    rms = np.sqrt((y ** 2).mean()) + 1e-9
+    snr = 10 ** (-rng.uniform(10, 35) / 20)
+    if kind == 'white':
+        y = y + rng.normal(0, rms * snr, len(y))
+    elif kind == 'pink':
+        p = np.cumsum(rng.normal(0, 1, len(y)))
+        p = p - np.convolve(p, np.ones(400) / 400, 'same')
+        y = y + p / (p.std() + 1e-9) * rms * snr
+    elif kind == 'hum':
+        f = rng.choice([50, 60])
+        y = y + rms * snr * 1.4 * (np.sin(2 * np.pi * f * t) + 0.5 * np.sin(6 * np.pi * f * t))
+    return np.clip(y, -1, 1).astype(np.float32)
+
+
+SENTENCES = ['i think we should leave early tomorrow', 'could you pass me the salt please', 'the train was late again this morning',
+             'my brother lives in a small town by the sea', 'we had pasta for dinner last night', 'the meeting starts at ten',
+             'she plays the violin every evening', 'turn left at the next corner', 'this book is really interesting',
+             'the children are playing in the garden', 'it might rain later today', 'please call me when you arrive',
+             'he bought a new bicycle last week', 'the coffee is too hot to drink', 'our team won the match on sunday']
+
+
+def ood_audio(rng):
+    """Sounds outside the world (2 s, 16 kHz): sentences of speech or music (chords, melodies, drums)."""
+    n = 2 * SR
+    y = np.zeros(n, np.float32)
+    t = np.arange(n) / SR
+    kind = rng.choice(['speech', 'music', 'music'])
+    if kind == 'speech':
+        voices = ['en', 'en+m1', 'en+m3', 'en+f1', 'en+f3', 'en-us', 'en-us+m2', 'en+m7']
+        s = SENTENCES[int(rng.integers(len(SENTENCES)))]
+        w = speech(s, int(rng.integers(len(voices))), 'train')
+        if len(w) > n:
+            a0 = int(rng.integers(0, len(w) - n))
+            w = w[a0:a0 + n]
+        a = int(rng.uniform(0, n - len(w))) if len(w) < n else 0
+        y[a:a + len(w)] = w
+    else:
+        notes = 220 * 2 ** (rng.integers(-12, 16, 8) / 12)
+        beat = rng.uniform(0.15, 0.4)
+        k = 0
+        while k * beat < 2:
+            a = int(k * beat * SR)
+            L = min(n - a, int(beat * SR * rng.uniform(1, 3)))
+            tt = np.arange(L) / SR
+            chord = notes[rng.integers(0, 8, int(rng.integers(1, 4)))]
+            env = np.exp(-tt * rng.uniform(2, 8))
+            for f0 in chord:
+                for h in range(1, 5):
+                    y[a:a + L] += env * np.sin(2 * np.pi * f0 * h * tt) / h ** rng.uniform(1, 2)
+            if rng.random() < 0.4:  # a drum hit
+                D_ = min(L, int(0.08 * SR))
+                y[a:a + D_] += rng.normal(0, 1.5, D_) * np.exp(-np.arange(D_) / (0.015 * SR))
+            k += 1
+    y = y / (np.abs(y).max() + 1e-6) * rng.uniform(0.2, 0.8)
+    return np.clip(y + rng.normal(0, 0.003, n), -1, 1).astype(np.float32)
+
+
+# Out of the world: the same answer to any question about it.
+UNKNOWN_ANSWER = 'I do not know what this is. I only know my small world of shapes, colours and simple sounds.'
+
+
+def unknown_spec(src):
+    return {'mod': 'unknown', 'src': src}
+
+
+def render_video_wild(spec, rng):
+    """The first and last frame of a 2 s clip (all ImageBind keeps of it) with a randomised look:
+    any background, size and travel. Returns ((2,224,224,3) uint8, displacement (dx, dy) / 112)."""
+    d = spec['direction']
+    r = rng.uniform(18, 48)
+    travel = rng.uniform(45, 150)
+    c = rng.uniform(70, 154)
+    vec = {'left': (-1, 0), 'right': (1, 0), 'up': (0, -1), 'down': (0, 1), 'none': (0, 0)}[d]
+    mid = 112 + rng.uniform(-20, 20)
+    p0 = (mid - vec[0] * travel / 2, c) if vec[0] else (c, mid - vec[1] * travel / 2)
+    p1 = (p0[0] + vec[0] * travel, p0[1] + vec[1] * travel)
+    if d == 'none':
+        p0 = p1 = (rng.uniform(60, 164), rng.uniform(60, 164))
+    col = np.array(COLOURS[spec['colour']], np.float64)
+    objs = [(p0[0], p0[1], r, spec['shape'], 0), (p1[0], p1[1], r, spec['shape'], 0)]
+    for _ in range(30):
+        bg = np.clip(wild_background(rng), 0, 255)
+        if _contrast_ok(bg, col, objs):
+            break
+    else:
+        bg = np.full((224, 224, 3), 30.0 if col.mean() > 128 else 235.0)
+    fill = tuple(int(v) for v in np.clip(col + rng.integers(-25, 26, 3), 0, 255))
+    rot = rng.uniform(0, 360)
+    blur = rng.uniform(0.3, 1.2) if rng.random() < 0.4 else 0
+    frames = []
+    for (x, y) in (p0, p1):
+        img = Image.fromarray(bg.astype(np.uint8), 'RGB')
+        draw_objects(ImageDraw.Draw(img), [(x, y, r, spec['shape'], rot)], [fill])
+        if blur:
+            img = img.filter(ImageFilter.GaussianBlur(blur))
+        a = np.asarray(img).astype(np.float32) + rng.normal(0, 3.0, (224, 224, 3))
+        frames.append(np.clip(a, 0, 255).astype(np.uint8))
+    return np.stack(frames), ((p1[0] - p0[0]) / 112, (p1[1] - p0[1]) / 112)

@@ -20,7 +20,7 @@ import preprocess as P
 from models import ImageBindTiny, LlamaTiny
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, 'out')
+OUT = os.environ.get('NANO_OUT') or os.path.join(HERE, 'out')  # NANO_OUT: e.g. a smoke run's scratch dir
 TEST_SEED = 987654
 PROMPT_START = [835, 12968, 29901, 529, 25518, 29958]
 N_TEST = dict(image=72, video=16, audio=49, thermal=30, depth=30, imu=20, both=30)
@@ -196,9 +196,10 @@ def build_testset():
     return meta
 
 
-def run_testset(ib, sp, deltas):
-    meta = json.load(open(os.path.join(OUT, 'testset', 'testset.json')))
-    d = os.path.join(OUT, 'testset')
+def run_testset(ib, sp, deltas, name='testset'):
+    """Answers every question of OUT/name/name.json (testset or wildset) with each delta."""
+    meta = json.load(open(os.path.join(OUT, name, name + '.json')))
+    d = os.path.join(OUT, name)
     cache = {}
 
     def emb(mod, f):
@@ -238,14 +239,7 @@ def run_testset(ib, sp, deltas):
     return results
 
 
-def main_eval():
-    import sentencepiece as spm
-    sp = spm.SentencePieceProcessor(model_file=os.path.join(OUT, 'vicuna', 'tokenizer.model'))
-    torch.manual_seed(0)
-    if not os.path.exists(os.path.join(OUT, 'testset', 'testset.json')):  # deterministic (seed); reuse if built
-        build_testset()
-    ib = load_imagebind()
-    res = run_testset(ib, sp, {'zero_shot': 'pandagpt-zeroshot', 'final': 'pandagpt'})
+def summarise(res):
     table = OrderedDict()
     for key in res['final']['stats']:
         mod, qt = key.split('/')
@@ -257,23 +251,16 @@ def main_eval():
         n = sum(v['n'] for v in qs.values())
         per_mod[mod] = {'n': n, 'zero_shot': round(sum(v['zero_shot'] * v['n'] for v in qs.values()) / n, 3),
                         'final': round(sum(v['final'] * v['n'] for v in qs.values()) / n, 3)}
-    ev = {'what': 'PandaGPT-nano held-out evaluation: share of greedy answers naming the right attribute(s).',
-          'prompt': '[BOS] "### Human: <Img>" <media token> "</Img> {question}\\n### Assistant:"; stop on 2277; drop last 2 tokens',
-          'zero_shot': 'after the PandaGPT stage on image-text instructions only (delta out/pandagpt-zeroshot)',
-          'final': 'after adding paired instruction data for every modality (delta out/pandagpt)',
-          'per_modality': per_mod, 'per_question_type': table,
-          'arithmetic_image_plus_audio': {'zero_shot': res['zero_shot']['arithmetic'], 'final': res['final']['arithmetic']},
-          'examples_final': res['final']['examples'][::6], 'examples_zero_shot': res['zero_shot']['examples'][::6],
-          'answers_final': res['final']['answers']}
-    with open(os.path.join(OUT, 'eval.json'), 'w') as f:
-        json.dump(ev, f, indent=1)
+    return table, per_mod
+
+
+def md_table(table, per_mod, ar):
     lines = ['| modality | question | n | zero-shot | final |', '| --- | --- | ---: | ---: | ---: |']
     for mod, qs in table.items():
         for qt, v in qs.items():
             lines.append(f"| {mod} | {qt} | {v['n']} | {v['zero_shot']:.0%} | {v['final']:.0%} |")
     for mod, v in per_mod.items():
         lines.append(f"| **{mod}** | **all** | {v['n']} | **{v['zero_shot']:.0%}** | **{v['final']:.0%}** |")
-    ar = ev['arithmetic_image_plus_audio']
     lines.append('')
     lines.append('Image + audio (summed media tokens), answers naming image colour+shape / the sound:')
     lines.append('')
@@ -281,15 +268,51 @@ def main_eval():
     lines.append('| --- | ---: | ---: | ---: | ---: |')
     for k in ('zero_shot', 'final'):
         lines.append(f"| {k.replace('_', '-')} | {ar[k]['both']} | {ar[k]['image_only']} | {ar[k]['audio_only']} | {ar[k]['neither']} |")
+    return lines
+
+
+def main_eval():
+    import sentencepiece as spm
+    import wild as W
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(OUT, 'vicuna', 'tokenizer.model'))
+    torch.manual_seed(0)
+    if not os.path.exists(os.path.join(OUT, 'testset', 'testset.json')):  # deterministic (seed); reuse if built
+        build_testset()
+    if not os.path.exists(os.path.join(OUT, 'wildset', 'wildset.json')):  # its own generator (wild.py)
+        W.build_wildset(os.path.join(OUT, 'wildset'))
+    ib = load_imagebind()
+    deltas = {'zero_shot': 'pandagpt-zeroshot', 'final': 'pandagpt'}
+    res = run_testset(ib, sp, deltas)
+    res_w = run_testset(ib, sp, deltas, 'wildset')
+    table, per_mod = summarise(res)
+    table_w, per_mod_w = summarise(res_w)
+    ev = {'what': 'PandaGPT-nano held-out evaluation: share of greedy answers naming the right attribute(s).',
+          'prompt': '[BOS] "### Human: <Img>" <media token> "</Img> {question}\\n### Assistant:"; stop on 2277; drop last 2 tokens',
+          'zero_shot': 'after the PandaGPT stage on image-text instructions only (delta out/pandagpt-zeroshot)',
+          'final': 'after adding paired instruction data for every modality (delta out/pandagpt)',
+          'per_modality': per_mod, 'per_question_type': table,
+          'arithmetic_image_plus_audio': {'zero_shot': res['zero_shot']['arithmetic'], 'final': res['final']['arithmetic']},
+          'examples_final': res['final']['examples'][::6], 'examples_zero_shot': res['zero_shot']['examples'][::6],
+          'answers_final': res['final']['answers'],
+          'wild': {'what': 'the wild held-out set (training/wild.py: its own generator, never trained on)',
+                   'per_modality': per_mod_w, 'per_question_type': table_w,
+                   'arithmetic_image_plus_audio': {k: res_w[k]['arithmetic'] for k in ('zero_shot', 'final')}},
+          'answers_wild': res_w['final']['answers']}
+    with open(os.path.join(OUT, 'eval.json'), 'w') as f:
+        json.dump(ev, f, indent=1)
+    lines = md_table(table, per_mod, ev['arithmetic_image_plus_audio'])
+    lines += ['', '## Wild set (training/wild.py)', '']
+    lines += md_table(table_w, per_mod_w, ev['wild']['arithmetic_image_plus_audio'])
     with open(os.path.join(OUT, 'eval.md'), 'w') as f:
         f.write('\n'.join(lines) + '\n')
-    print(f"{'modality':<12}{'question':<11}{'n':>4}{'zero-shot':>11}{'final':>8}")
-    for mod, qs in table.items():
-        for qt, v in qs.items():
-            print(f"{mod:<12}{qt:<11}{v['n']:>4}{v['zero_shot']:>11.3f}{v['final']:>8.3f}")
-    for mod, v in per_mod.items():
-        print(f"{mod:<12}{'ALL':<11}{v['n']:>4}{v['zero_shot']:>11.3f}{v['final']:>8.3f}")
-    print('arithmetic', ev['arithmetic_image_plus_audio'])
+    for title, tb, pm in (('held-out', table, per_mod), ('wild', table_w, per_mod_w)):
+        print(f"{title:<12}{'question':<11}{'n':>4}{'zero-shot':>11}{'final':>8}")
+        for mod, qs in tb.items():
+            for qt, v in qs.items():
+                print(f"{mod:<12}{qt:<11}{v['n']:>4}{v['zero_shot']:>11.3f}{v['final']:>8.3f}")
+        for mod, v in pm.items():
+            print(f"{mod:<12}{'ALL':<11}{v['n']:>4}{v['zero_shot']:>11.3f}{v['final']:>8.3f}")
+    print('arithmetic', ev['arithmetic_image_plus_audio'], 'wild', ev['wild']['arithmetic_image_plus_audio'])
     return ev
 
 
@@ -354,6 +377,8 @@ def make_samples():
     imu = {'mod': 'imu', 'activity': 'running'}
     D.write_imu_csv(os.path.join(d, 'imu-running.csv'), D.render_imu(imu, rng))
     spec['imu-running.csv'] = ('imu', imu)
+    # Wild inputs (not the training renderer's look): what a user draws, photographs or whistles.
+    wild_samples(d, rng, spec)
 
     ib = load_imagebind()
     llm, proj = load_llm('pandagpt')
@@ -361,7 +386,9 @@ def make_samples():
     for name, (mod, s) in spec.items():
         e = embed_file(ib, mod, os.path.join(d, name))
         for qt in D.qtypes(s):
-            q = D.Q[qt][0]
+            if s.get('wild') and qt == 'size':  # big/small is not defined for a user's picture
+                continue
+            q = D.Q[qt][0] if qt != 'unknown' else D.Q_UNKNOWN[s['src']][-1]
             a, key = D.answer(s, qt, rng)
             reqs.append(([e], q))
             rows.append({'files': [name], 'modality': mod, 'question': q, 'key': key})
@@ -382,3 +409,46 @@ def make_samples():
     print(f"samples: {sum(r['right'] for r in rows)}/{len(rows)} answers right")
     for r in rows:
         print(('ok  ' if r['right'] else 'MISS'), r['files'], r['question'], '->', r['model_answer'])
+
+
+def wild_samples(d, rng, spec):
+    """Sample files as users make them (for the page's e2e tests): a drawing on a white canvas, a
+    JPEG photo of a shape on a light background, a quiet whistle into a microphone with hum, and two
+    things from outside the world (a photo, a spoken sentence)."""
+    from PIL import Image, ImageDraw
+
+    # a blue square drawn in a paint program: 800x600 white canvas, anti-aliased, slightly rotated
+    ss = 2
+    im = Image.new('RGB', (800 * ss, 600 * ss), (252, 252, 252))
+    D.draw_objects(ImageDraw.Draw(im), [(400 * ss, 300 * ss, 120 * ss, 'square', 8)], [(38, 92, 226)])
+    im.resize((800, 600), Image.LANCZOS).save(os.path.join(d, 'drawing-blue-square.png'))
+    spec['drawing-blue-square.png'] = ('image', {'mod': 'image', 'colour': 'blue', 'shape': 'square', 'size': 'big',
+                                                 'count': 1, 'position': 'center', 'wild': True})
+    # a phone photo: 1024x768 JPEG (quality 40) of a green triangle on a light, unevenly lit table
+    yy, xx = np.mgrid[0:768, 0:1024]
+    light = 205 + 30 * np.cos((xx - 300) / 900) * np.cos((yy - 200) / 700)
+    bg = np.stack([light, light * 0.97, light * 0.9], -1) + rng.normal(0, 4, (768, 1024, 3))
+    im = Image.fromarray(np.clip(bg, 0, 255).astype(np.uint8))
+    D.draw_objects(ImageDraw.Draw(im), [(512, 400, 170, 'triangle', -6)], [(46, 160, 70)])
+    im.save(os.path.join(d, 'photo-green-triangle.jpg'), quality=40)
+    spec['photo-green-triangle.jpg'] = ('image', {'mod': 'image', 'colour': 'green', 'shape': 'triangle', 'size': 'big',
+                                                  'count': 1, 'wild': True})
+    # a quiet whistle (~1.6 kHz with vibrato) into a laptop microphone: 48 kHz, peak 0.05, mains hum + hiss
+    sr = 48000
+    t = np.arange(4 * sr) / sr
+    f = 1600 + 25 * np.sin(2 * np.pi * 5 * t)
+    y = 0.05 * np.sin(2 * np.pi * np.cumsum(f) / sr) * np.clip(np.minimum(t - 0.2, 3.8 - t) / 0.1, 0, 1)
+    y = y + 0.004 * np.sin(2 * np.pi * 50 * t) + rng.normal(0, 0.002, t.shape)
+    D.write_wav(os.path.join(d, 'mic-quiet-whistle.wav'), y.astype(np.float32), sr=sr)
+    spec['mic-quiet-whistle.wav'] = ('audio', {'mod': 'audio', 'kind': 'tone', 'pitch': 'high', 'wild': True})
+    # outside the world: a real photo (scikit-image's coffee cup) and a spoken sentence
+    import skimage.data
+    Image.fromarray(skimage.data.coffee()).save(os.path.join(d, 'photo-coffee.jpg'), quality=85)
+    spec['photo-coffee.jpg'] = ('image', dict(D.unknown_spec('image'), wild=True))
+    with __import__('tempfile').TemporaryDirectory() as td:
+        p = os.path.join(td, 's.wav')
+        subprocess.run(['espeak-ng', '-v', 'en-gb-scotland', '-w', p, 'where is the nearest train station please'],
+                       check=True, capture_output=True)
+        w, wsr = P.read_wav(p)
+        D.write_wav(os.path.join(d, 'speech-sentence.wav'), w[0].numpy() * 0.8, sr=wsr)
+    spec['speech-sentence.wav'] = ('audio', dict(D.unknown_spec('audio'), wild=True))

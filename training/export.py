@@ -16,7 +16,7 @@ import torch
 from models import ImageBindTiny, imagebind_state_dict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, 'out')
+OUT = os.environ.get('NANO_OUT') or os.path.join(HERE, 'out')  # NANO_OUT: e.g. a smoke run's scratch dir
 FIXTURE = os.path.join(HERE, '..', 'test', 'fixtures', 'pandagpt-tiny')
 PROJS = ('q', 'k', 'v', 'o')
 DELTA_PREFIX = 'llama_model.base_model.model.model.layers'

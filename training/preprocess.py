@@ -163,9 +163,11 @@ def kaldi_fbank(w):
     return torch.log(torch.clamp(m, min=torch.finfo(torch.float32).eps))
 
 
-def clip_melspec(w):
-    """One clip (n,) -> (1,128,204) normalised, as ImageBind's waveform2melspec + Normalize."""
-    w = w - w.mean()
+def clip_melspec(w, center=True):
+    """One clip (n,) -> (1,128,204) normalised, as ImageBind's waveform2melspec + Normalize
+    (center=False: the caller has already removed the mean, over every channel as ImageBind does)."""
+    if center:
+        w = w - w.mean()
     fb = kaldi_fbank(w).t()  # (128,frames)
     p = 204 - fb.shape[1]
     fb = F.pad(fb, (0, p)) if p > 0 else fb[:, :204]
@@ -204,9 +206,10 @@ def read_wav(path):
 
 
 def audio_tensor(w, sr):
-    """(C,n) -> (3,1,128,204): 3 clips of 2 s (exact fractions), channel 0, in-place mean shift."""
-    w = resample(w, sr)[0].clone()
-    n = w.shape[0]
+    """(C,n) -> (3,1,128,204): 3 clips of 2 s (exact fractions); the in-place mean shift is over every
+    channel (ImageBind's waveform2melspec), the fbank reads channel 0 (torchaudio's kaldi.fbank)."""
+    w = resample(w, sr).clone()
+    n = w.shape[1]
     dur = Fraction(n, 16000)
     max_start = max(dur - 2, 0)
     out = []
@@ -214,9 +217,9 @@ def audio_tensor(w, sr):
         s = max_start * k / 2
         e = s + 2
         a, b = int(s * 16000), int(e * 16000)
-        clip = w[a:b]
+        clip = w[:, a:b]
         clip -= clip.mean()  # ImageBind mutates the shared buffer; reproduce it
-        out.append(clip_melspec(clip + 0.0))
+        out.append(clip_melspec(clip[0] + 0.0, center=False))
     return torch.stack(out)
 
 

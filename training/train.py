@@ -34,7 +34,7 @@ from models import IMAGEBIND_DEFAULTS, ImageBindTiny, LlamaTiny  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD = os.environ.get('NANO_BUILD') or os.path.join(HERE, 'build')
-OUT = os.path.join(HERE, 'out')
+OUT = os.environ.get('NANO_OUT') or os.path.join(HERE, 'out')  # NANO_OUT: e.g. a smoke run's scratch dir
 FIXTURE = os.path.join(HERE, '..', 'test', 'fixtures', 'pandagpt-tiny')
 SEED = 1234
 
@@ -49,7 +49,11 @@ LLM_CFG = dict(hidden_size=128, intermediate_size=344, num_hidden_layers=2, num_
                rms_norm_eps=1e-6, max_position_embeddings=2048)
 LORA_R, LORA_ALPHA = 16, 32  # scaling 2; alpha 32 is PandaGPT's (and the converter's default)
 
-N = dict(image=4000, video=500, audio=1400, thermal=700, depth=700, imu=600)
+N = dict(image=6000, video=1000, audio=1800, thermal=700, depth=700, imu=600)
+# Shares of the training media drawn with a randomised look (data.py "domain randomisation"), and of
+# media from outside the world (answered with D.UNKNOWN_ANSWER).
+WILD = dict(image=0.35, video=0.5, audio=0.45)
+OOD = dict(image=0.08, audio=0.08)
 PROMPT_START = [835, 12968, 29901, 529, 25518, 29958]  # tok("### Human: <Img>")
 
 T0 = time.time()
@@ -89,31 +93,57 @@ def gen_split(seed, n, mods=None):
     rng = np.random.default_rng(seed * 10 + MOD_INDEX['image'])
     specs, imgs = [], np.zeros((n['image'] if 'image' in mods else 0, 224, 224, 3), np.uint8)
     plab, pcen = np.zeros((len(imgs), 256), np.int64), np.zeros((len(imgs), 256), np.int64)
+    cent = np.full((len(imgs), 2), np.nan, np.float32)  # a single shape's centre, for the position head
     for i in range(len(imgs)):
-        s = D.image_spec(rng)
-        objs = D.layout(s, rng)
-        imgs[i] = D.render_rgb(s, objs, rng)
+        u = rng.random()
+        if u < OOD['image']:
+            s, objs = D.unknown_spec('image'), []
+            imgs[i] = D.render_ood_image(rng)
+        elif u < OOD['image'] + WILD['image']:
+            imgs[i], objs, s = D.render_rgb_wild(D.image_spec(rng), rng)
+        else:
+            s = D.image_spec(rng)
+            objs = D.layout(s, rng)
+            imgs[i] = D.render_rgb(s, objs, rng)
         plab[i], pcen[i] = patch_labels(objs)
+        if len(objs) == 1:
+            cent[i] = (objs[0][0] - 112) / 112, (objs[0][1] - 112) / 112
         specs.append(s)
     out['image'] = (specs, imgs)
-    out['image_patches'] = (plab, pcen)
+    out['image_patches'] = (plab, pcen, cent)
     log('images', imgs.shape)
     rng = np.random.default_rng(seed * 10 + MOD_INDEX['video'])
     specs, vids = [], np.zeros(((n['video'] if 'video' in mods else 0), 2, 224, 224, 3), np.uint8)
+    vmove = np.zeros((len(vids), 2), np.float32)  # displacement between the two frames, for the motion head
     for i in range((n['video'] if 'video' in mods else 0)):
         s = D.video_spec(rng, direction=None if rng.random() > 0.1 else 'none')
-        vids[i] = D.render_video(s, rng, ends_only=True)
+        if rng.random() < WILD['video']:
+            vids[i], vmove[i] = D.render_video_wild(s, rng)
+        else:
+            vids[i] = D.render_video(s, rng, ends_only=True)
+            vmove[i] = {'left': (-0.93, 0), 'right': (0.93, 0), 'up': (0, -0.93), 'down': (0, 0.93), 'none': (0, 0)}[s['direction']]
         specs.append(s)
     out['video'] = (specs, vids)
+    out['video_motion'] = vmove
     log('videos', vids.shape)
     rng = np.random.default_rng(seed * 10 + MOD_INDEX['audio'])
     specs, mels, part = [], torch.zeros(((n['audio'] if 'audio' in mods else 0), 1, 128, 204), dtype=torch.float16), []
     for i in range((n['audio'] if 'audio' in mods else 0)):
-        s = D.audio_spec(rng)
-        y = D.render_audio(s, rng)
+        u = rng.random()
+        if u < OOD['audio']:
+            s = D.unknown_spec('audio')
+            y = D.ood_audio(rng)
+            if rng.random() < WILD['audio']:
+                y = D.wild_audio(y, rng)
+            part.append({'unknown': True})
+        else:
+            s = D.audio_spec(rng)
+            y = D.render_audio(s, rng)
+            if u < OOD['audio'] + WILD['audio']:
+                y = D.wild_audio(y, rng)
+            part.append(D.audio_partner(s, rng))
         mels[i] = P.clip_melspec(torch.from_numpy(y)).half()
         specs.append(s)
-        part.append(D.audio_partner(s, rng))
     out['audio'] = (specs, mels, part)
     log('audio', mels.shape)
     rng = np.random.default_rng(seed * 10 + MOD_INDEX['thermal'])
@@ -155,6 +185,8 @@ def partner_pixels(mod, part, rng):
         elif mod in ('thermal', 'depth'):
             spec, objs = p
             px[i, 0] = px[i, 1] = D.render_rgb(spec, objs, rng)
+        elif p.get('unknown'):  # sounds from outside the world <-> pictures from outside it
+            px[i, 0] = px[i, 1] = D.render_ood_image(rng)
         else:
             px[i, 0] = px[i, 1] = D.render_rgb(p, D.layout(p, rng), rng)
     return px
@@ -191,6 +223,9 @@ def attr_labels(specs):
     dirs = D.DIRECTIONS + ['none', 'still']
     lab = []
     for s in specs:
+        if s['mod'] == 'unknown':  # nothing of the world to name (cross_entropy ignores -100)
+            lab.append([-100] * 6)
+            continue
         lab.append([cols.index(s['colour']), shapes.index(s['shape']), s['count'] - 1, D.SIZES.index(s['size']),
                     pos.index(s.get('position', 'none')), dirs.index(s.get('direction', 'still'))])
     return torch.tensor(lab), [len(cols), len(shapes), 3, 2, len(pos), len(dirs)]
@@ -209,6 +244,8 @@ def patch_labels(objs):
     from PIL import Image, ImageDraw
     cov = np.zeros((len(objs), 16, 16), np.float32)
     cen = np.zeros(256, np.int64)
+    if not objs:  # nothing of the world: all background
+        return np.full(256, 4, np.int64), cen
     for j, o in enumerate(objs):
         m = Image.new('L', (224, 224), 0)
         D.draw_objects(ImageDraw.Draw(m), [o], [255])
@@ -246,11 +283,13 @@ def norm_stills(imgs, bs=256):
     return torch.cat([P.norm_rgb_uint8(imgs[i:i + bs]).half() for i in range(0, len(imgs), bs)])
 
 
-# colour, shape, count, size, position, direction: shape and position are the slow ones to learn
-AUX_WEIGHT = [0.5, 2.0, 1.0, 1.0, 1.5, 1.0]
+# colour, shape, count, size, position, direction: shape, position and direction are the slow ones to
+# learn; position and direction also get a regression head (centre / displacement), a smoother signal.
+AUX_WEIGHT = [0.5, 3.0, 1.0, 1.0, 1.5, 2.0]
+REG_WEIGHT = 2.0
 
 
-def stage_clip(split, steps=4400, bs_img=48, bs_vid=8, lr0=3e-3, seed=SEED + 1):
+def stage_clip(split, steps=5000, bs_img=48, bs_vid=12, lr0=3e-3, seed=SEED + 1):
     """Vision + text encoders from scratch, CLIP-style (the stand-in for the pretrained OpenCLIP that
     ImageBind keeps frozen): symmetric InfoNCE between image/video embeddings and caption embeddings,
     plus auxiliary attribute heads on the embedding and token labelling on the patch tokens (shape /
@@ -265,8 +304,9 @@ def stage_clip(split, steps=4400, bs_img=48, bs_vid=8, lr0=3e-3, seed=SEED + 1):
     bpe = ClipBpe()
     ispecs, imgs = split['image']
     vspecs, vids = split['video']
-    plab, pcen = split['image_patches']
+    plab, pcen, cent = split['image_patches']
     plab, pcen = torch.from_numpy(plab).view(-1, 16, 16), torch.from_numpy(pcen).view(-1, 16, 16)
+    cent, vmove = torch.from_numpy(cent), torch.from_numpy(split['video_motion'])
     X = norm_stills(imgs)
     log('stills normalised', tuple(X.shape))
     with torch.no_grad():  # the fast still path is the real encoder
@@ -287,8 +327,9 @@ def stage_clip(split, steps=4400, bs_img=48, bs_vid=8, lr0=3e-3, seed=SEED + 1):
     aux = torch.nn.ModuleList([torch.nn.Linear(IB_CFG['out_embed_dim'], k) for k in sizes])
     dim = IB_CFG['vision_embed_dim']
     tok_head, cen_head = torch.nn.Linear(dim, 5), torch.nn.Linear(dim, 2)
+    reg_head = torch.nn.Linear(IB_CFG['out_embed_dim'], 4)  # (x, y) of a single shape; (dx, dy) of a video's motion
     params = ([p for n_, p in ib.named_parameters() if n_.split('.')[1] in ('vision', 'text')] + list(aux.parameters())
-              + list(tok_head.parameters()) + list(cen_head.parameters()))
+              + list(tok_head.parameters()) + list(cen_head.parameters()) + list(reg_head.parameters()))
     opt = torch.optim.AdamW(params, lr=lr0, weight_decay=0.05)
     g = torch.Generator().manual_seed(seed)
     for step in range(steps):
@@ -297,7 +338,7 @@ def stage_clip(split, steps=4400, bs_img=48, bs_vid=8, lr0=3e-3, seed=SEED + 1):
             pg['lr'] = lr
         ii = torch.randint(0, len(ispecs), (bs_img,), generator=g)
         vi = torch.randint(0, len(vspecs), (bs_vid,), generator=g)
-        x, pl, pc = X[ii].float(), plab[ii], pcen[ii]
+        x, pl, pc, cc = X[ii].float(), plab[ii], pcen[ii], cent[ii].clone()
         lab = torch.cat([ilab[ii], vlab[vi]]).clone()
         specs = [dict(ispecs[i]) for i in ii.tolist()]
         tp, hf, vf = torch.randint(0, 2, (3,), generator=g).tolist()
@@ -305,13 +346,15 @@ def stage_clip(split, steps=4400, bs_img=48, bs_vid=8, lr0=3e-3, seed=SEED + 1):
             if not flag:
                 continue
             if dims is None:
-                x, pl, pc = x.transpose(2, 3), pl.transpose(1, 2), pc.transpose(1, 2)
+                x, pl, pc, cc = x.transpose(2, 3), pl.transpose(1, 2), pc.transpose(1, 2), cc.flip(1)
             else:
                 x, pl, pc = x.flip(dims[0]), pl.flip(dims[1]), pc.flip(dims[1])
+                cc[:, 0 if dims[0] == 3 else 1] *= -1
             for sp_ in specs:
                 if 'position' in sp_:
                     sp_['position'] = pmap[sp_['position']]
-        lab[:bs_img, 4] = torch.tensor([pos_names.index(sp_.get('position', 'none')) for sp_ in specs])
+        lab[:bs_img, 4] = torch.tensor([-100 if sp_['mod'] == 'unknown' else pos_names.index(sp_.get('position', 'none'))
+                                        for sp_ in specs])
         e_img, ptok = still_forward(ib, x.contiguous())
         e_vid = ib.head_out('vision', vision_input(vids[vi.numpy()]))
         e = F.normalize(torch.cat([e_img, e_vid]), dim=-1)
@@ -326,13 +369,17 @@ def stage_clip(split, steps=4400, bs_img=48, bs_vid=8, lr0=3e-3, seed=SEED + 1):
         loss_c = 0.5 * (-(tgt * logits.log_softmax(1)).sum(1).mean() - (tgt * logits.t().log_softmax(1)).sum(1).mean())
         loss_a = sum(AUX_WEIGHT[j] * F.cross_entropy(h(e * 8), lab[:, j]) for j, h in enumerate(aux))
         loss_t = F.cross_entropy(tok_head(ptok).reshape(-1, 5), pl.reshape(-1)) + F.cross_entropy(cen_head(ptok).reshape(-1, 2), pc.reshape(-1))
-        loss = loss_c + loss_a + loss_t
+        reg = reg_head(e * 8)
+        have = ~torch.isnan(cc[:, 0])
+        loss_r = (F.mse_loss(reg[:bs_img][have, :2], cc[have]) if have.any() else reg.sum() * 0) \
+            + F.mse_loss(reg[bs_img:, 2:], vmove[vi])
+        loss = loss_c + loss_a + loss_t + REG_WEIGHT * loss_r
         opt.zero_grad()
         loss.backward()
         opt.step()
         if step % 100 == 0 or step == steps - 1:
             acc = [(h(e * 8).argmax(1) == lab[:, j]).float().mean().item() for j, h in enumerate(aux)]
-            log(f'clip step {step} loss {loss_c.item():.3f} aux {loss_a.item():.3f} tok {loss_t.item():.3f} '
+            log(f'clip step {step} loss {loss_c.item():.3f} aux {loss_a.item():.3f} tok {loss_t.item():.3f} reg {loss_r.item():.3f} '
                 f'scale {scale.item():.1f} acc (colour shape count size pos dir)', np.round(acc, 2))
     return ib
 
@@ -349,7 +396,7 @@ def embed_vision(ib, px, bs=128):
 
 
 def stage_bind(ib, split, mods, steps=None, bs=32, px=None):
-    steps = steps or {k: steps_(v) for k, v in dict(audio=1500, thermal=1000, depth=1000, imu=1000).items()}
+    steps = steps or {k: steps_(v) for k, v in dict(audio=2500, thermal=1000, depth=1000, imu=1000).items()}
     for mod in mods:
         rng = np.random.default_rng(SEED + 2 + MOD_INDEX[mod])
         seed_all(SEED + 3 + len(mod))
@@ -362,7 +409,8 @@ def stage_bind(ib, split, mods, steps=None, bs=32, px=None):
                 return p['direction']
             spec = p[0] if mod in ('thermal', 'depth') else p
             return json.dumps({k: v for k, v in spec.items() if k != 'colour'}, sort_keys=True)
-        keys = [key(p) for p in part]
+        # audio: the sound's own class (a partner's random colour or position says nothing about it)
+        keys = [json.dumps(s_, sort_keys=True) for s_ in specs] if mod == 'audio' else [key(p) for p in part]
         uk = sorted(set(keys))
         kid = torch.tensor([uk.index(k) for k in keys])
         params = [p for n_, p in ib.named_parameters() if n_.split('.')[1] == mod]
@@ -442,6 +490,7 @@ def used_vocab(sp):
             for qt in D.qtypes(s):
                 texts.add(D.answer(s, qt, rng)[0])
         texts.add(D.both_answer(random_spec(rng, 'image'), random_spec(rng, 'audio'))[0])
+    texts.update([D.UNKNOWN_ANSWER, D.caption(D.unknown_spec('image'))] + sum(D.Q_UNKNOWN.values(), []))
     for t in texts:
         for v in (t, '</Img> ' + t + '\n### Assistant:', t + '\n###', 'Human: ' + t + '\n### Assistant:'):
             used.update(sp.encode(v))
@@ -493,7 +542,7 @@ def stage_lm(sp, used, steps=3000, bs=32):
                 desc = D.caption(img) + ' and ' + D.caption(aud)
                 ids, m = both_pair(img, aud, rng, sp)
             else:
-                s = random_spec(rng, rng.choice(mods))
+                s = random_spec(rng, rng.choice(mods)) if rng.random() > 0.05 else D.unknown_spec(rng.choice(['image', 'audio']))
                 desc = D.caption(s)
                 ids, m = qa_pair(s, rng, sp)
             d = sp.encode(desc)
@@ -540,8 +589,12 @@ def build_align_batch(llm, proj, sp, split, E, rng, bs, mix):
     mods, probs = zip(*mix.items())
     for _ in range(bs):
         mod = rng.choice(mods, p=np.array(probs) / sum(probs))
-        if mod == 'both':
+        if mod == 'both':  # a picture and a sound of the world
             i, j = rng.integers(len(E['image'])), rng.integers(len(E['audio']))
+            while split['image'][0][i]['mod'] == 'unknown':
+                i = rng.integers(len(E['image']))
+            while split['audio'][0][j]['mod'] == 'unknown':
+                j = rng.integers(len(E['audio']))
             ids, m = both_pair(split['image'][0][i], split['audio'][0][j], rng, sp)
             media.append([E['image'][i], E['audio'][j]])
         else:
@@ -602,7 +655,7 @@ def load_state(name):
 
 
 MIX_IMAGE = {'image': 1.0}
-MIX_FINAL = {'image': 0.3, 'video': 0.12, 'audio': 0.22, 'thermal': 0.1, 'depth': 0.1, 'imu': 0.1, 'both': 0.06}
+MIX_FINAL = {'image': 0.28, 'video': 0.13, 'audio': 0.22, 'thermal': 0.08, 'depth': 0.08, 'imu': 0.08, 'both': 0.13}
 
 
 def run_parallel(groups, threads):
@@ -716,7 +769,8 @@ def main():
         run_parallel(SCHEDULE, args.threads)
         t1 = time.time()
         log(f'encoders + lm + align: {t1 - t:.0f}s')
-        shutil.rmtree(os.path.join(OUT, 'testset'), ignore_errors=True)  # rebuilt from the current world
+        for d in ('testset', 'wildset'):  # rebuilt from the current generators
+            shutil.rmtree(os.path.join(OUT, d), ignore_errors=True)
         run_parallel([['export', 'eval', 'samples']], args.threads)
         log(f'export + eval + samples: {time.time() - t1:.0f}s; total {time.time() - t:.0f}s')
         return

@@ -16,7 +16,7 @@ interface Sample {
 
 const samples = (JSON.parse(readFileSync(`${NANO_SAMPLES}/answers.json`, 'utf8')) as { samples: Sample[] }).samples;
 
-/** Every sample the evaluation recorded (48: images, tones, a word, video, thermal, depth, IMU, pairs). */
+/** Every sample the evaluation recorded (61: images, tones, a word, video, thermal, depth, IMU, pairs, and wild inputs: a drawing, a photo, a quiet whistle, things from outside the world). */
 export function allNanoSamples(): readonly Sample[] {
   return samples;
 }

@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluateNano, namesAll, renderTable } from '../../cli/eval-nano';
+import { evaluateNano, namesAll, renderReport, renderTable, renderTargets, targetRows, WILDSET_DIR, type EvalReport } from '../../cli/eval-nano';
 
 describe('eval-nano answer matching', () => {
   it('needs every group, as whole words, case-insensitively', () => {
@@ -9,6 +11,24 @@ describe('eval-nano answer matching', () => {
     expect(namesAll('It is done.', [['one', '1']])).toBe(false); // "one" inside "done" does not count
     expect(namesAll('The pitch goes up.', [['up', 'rising']])).toBe(true);
     expect(namesAll('They are stars.', [['star']])).toBe(true);
+    // a key word with a space needs all its parts ("I only know my small world ...")
+    expect(namesAll('I do not know what this is. I only know my small world.', [['only know']])).toBe(true);
+    expect(namesAll('I know: three white circles.', [['only know']])).toBe(false);
+  });
+
+  it('measures the issue\'s targets on the final answers, summing unknown over modalities', () => {
+    const t = (n: number, final: number) => ({ n, zero_shot: 0, final });
+    const r = { per_question_type: { image: { colour: t(20, 19), shape: t(20, 17), unknown: t(10, 8) }, audio: { pitch: t(10, 9), unknown: t(10, 7) } } };
+    const rows = targetRows(r);
+    const row = (name: string) => rows.find((x) => x.target.startsWith(name))!;
+    expect(row('colour')).toMatchObject({ n: 20, right: 19, value: 0.95, met: true });
+    expect(row('shape')).toMatchObject({ n: 20, right: 17, met: false });
+    expect(row('pitch')).toMatchObject({ n: 10, right: 9, met: true });
+    expect(row('"I don')).toMatchObject({ n: 20, right: 15, value: 0.75, met: false });
+    expect(row('motion')).toMatchObject({ n: 0, value: null, met: null });
+    const md = renderTargets([{ set: 'wild', targets: rows } as EvalReport]);
+    expect(md).toContain('| colour (image) | ≥ 95% | 20 | 95% | met |');
+    expect(md).toContain('| motion (video) | ≥ 80% | 0 | – | – |');
   });
 });
 
@@ -37,5 +57,20 @@ describe('eval-nano on the built-in bundle', () => {
     expect(p.identical, JSON.stringify(p.differing.slice(0, 5))).toBe(p.compared);
     const a = r.arithmetic_image_plus_audio.final;
     expect(a.both + a.image_only + a.audio_only + a.neither).toBe(6);
+  });
+
+  // The wild set (training/wild.py, committed in training/out/wildset) through the same path.
+  it('the wild set (a sample, out-of-world items included) matches the Python evaluation too', async () => {
+    expect(existsSync(join(WILDSET_DIR, 'wildset.json'))).toBe(true);
+    const r = await evaluateNano({ set: 'wild', limit: 2, threads: 1 });
+    expect(r.set).toBe('wild');
+    expect(Object.keys(r.per_modality).sort()).toEqual(['audio', 'depth', 'image', 'image+audio', 'imu', 'thermal', 'video']);
+    expect(r.per_question_type.image!.unknown!.n).toBe(4); // 2 photos x 2 questions
+    expect(r.targets.find((t) => t.target.startsWith('"I don'))!.n).toBe(8); // + 2 sounds x 2 questions
+    // training/out/eval.json's answers_wild: the Python evaluation of the same checkpoints
+    const p = r.python_agreement!;
+    expect(p.compared).toBe(r.answers.length);
+    expect(p.identical, JSON.stringify(p.differing.slice(0, 5))).toBe(p.compared);
+    expect(renderReport(r)).toContain('## Wild set (training/out/wildset)');
   });
 });
