@@ -49,7 +49,7 @@ LLM_CFG = dict(hidden_size=128, intermediate_size=344, num_hidden_layers=2, num_
                rms_norm_eps=1e-6, max_position_embeddings=2048)
 LORA_R, LORA_ALPHA = 16, 32  # scaling 2; alpha 32 is PandaGPT's (and the converter's default)
 
-N = dict(image=6000, video=1000, audio=1800, thermal=700, depth=700, imu=600)
+N = dict(image=6000, video=1000, audio=3600, thermal=700, depth=700, imu=600)
 # Shares of the training media drawn with a randomised look (data.py "domain randomisation"), and of
 # media from outside the world (answered with D.UNKNOWN_ANSWER).
 WILD = dict(image=0.35, video=0.5, audio=0.45)

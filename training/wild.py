@@ -28,7 +28,7 @@ What differs from the world (on purpose):
 
 Needs ffmpeg, espeak-ng, sox and python3-skimage (it stops if one is missing, so the set never depends on
 what is installed). Fixed seed, byte-identical reruns; ~30 s on one core for the full set
-(394 items, 1148 questions).
+(394 items, 1147 questions).
 """
 import importlib.util
 import json
