@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { AppPage, fakeCapture, NANO_SAMPLES } from '../support/app-page';
-import { nanoAnswer } from '../support/nano-answers';
+import { fakeCapture, NANO_SAMPLES } from '../support/app-page';
+import { askNano, expectNames, nanoAnswer, openNanoApp } from '../support/nano-answers';
 
 /**
  * PandaGPT-nano on what a user makes, not on its training renderer's look (issue 13): a drawing
@@ -8,27 +8,8 @@ import { nanoAnswer } from '../support/nano-answers';
  * the (fake) microphone, and things from outside its world, which it must say it does not know.
  * None of these files or drawings was trained on; the answers must name what is in them.
  */
-const words = (text: string): Set<string> => new Set(text.toLowerCase().match(/[a-z]+/g) ?? []);
-
-function expectNames(answer: string, required: string[][]): void {
-  const w = words(answer);
-  for (const group of required) expect(group.some((x) => w.has(x)), `answer ${JSON.stringify(answer)} should name ${group.join(' or ')}`).toBe(true);
-}
 
 test.use(fakeCapture(`${NANO_SAMPLES}/mic-quiet-whistle.wav`, `${NANO_SAMPLES}/webcam-red-circle.y4m`));
-
-async function openApp(page: import('@playwright/test').Page): Promise<AppPage> {
-  const app = new AppPage(page);
-  await app.open({ backend: 'wasm', settings: { greedy: true, maxNewTokens: 32 } });
-  await app.waitForModel();
-  return app;
-}
-
-async function answer(app: AppPage, question: string): Promise<string> {
-  await app.ask(question);
-  expect(await app.waitForAnswer()).toBe('done');
-  return app.answerText();
-}
 
 /** Draws like a user in a paint app (white canvas, a hand-drawn filled polygon) and pastes the PNG. */
 async function drawAndPaste(page: import('@playwright/test').Page, colour: string, points: [number, number][]): Promise<void> {
@@ -58,36 +39,36 @@ async function drawAndPaste(page: import('@playwright/test').Page, colour: strin
 
 test.describe('PandaGPT-nano on a user’s own media (wasm, greedy)', () => {
   test('a blue square drawn on a white canvas and pasted → blue, square', async ({ page }) => {
-    const app = await openApp(page);
+    const app = await openNanoApp(page);
     // a slightly crooked square, ~45 % of the canvas height, a little left of the middle
     await drawAndPaste(page, '#2456d8', [[212, 138], [428, 131], [437, 347], [219, 352]]);
     await app.waitForChips(1);
-    expectNames(await answer(app, 'What colour is the shape?'), [['blue']]);
-    expectNames(await answer(app, 'What shape is this?'), [['square']]);
+    expectNames(await askNano(app, 'What colour is the shape?'), [['blue']]);
+    expectNames(await askNano(app, 'What shape is this?'), [['square']]);
   });
 
   test('a JPEG photo of a green triangle on a light table → green, triangle', async ({ page }) => {
-    const app = await openApp(page);
+    const app = await openNanoApp(page);
     await app.dropFiles([`${NANO_SAMPLES}/photo-green-triangle.jpg`]);
     await app.waitForChips(1);
-    expectNames(await answer(app, 'Describe this image.'), [['green'], ['triangle']]);
+    expectNames(await askNano(app, 'Describe this image.'), [['green'], ['triangle']]);
   });
 
   test('a quiet whistle into the microphone → a high pitch', async ({ page }) => {
-    const app = await openApp(page);
+    const app = await openNanoApp(page);
     await app.recordMic();
     await app.waitForChips(1);
-    expectNames(await answer(app, 'Is the pitch high or low?'), [['high']]);
+    expectNames(await askNano(app, 'Is the pitch high or low?'), [['high']]);
   });
 
   test('a real photo and a spoken sentence → it says it only knows its own world', async ({ page }) => {
-    const app = await openApp(page);
+    const app = await openNanoApp(page);
     for (const file of ['photo-coffee.jpg', 'speech-sentence.wav']) {
       await page.getByTestId('new-chat').click();
       await app.dropFiles([`${NANO_SAMPLES}/${file}`]);
       await app.waitForChips(1);
       const recorded = nanoAnswer([file], file.endsWith('.wav') ? 'What is playing?' : 'What is in this photo?');
-      const got = await answer(app, recorded.question);
+      const got = await askNano(app, recorded.question);
       expectNames(got, [['only'], ['know']]);
       expect(got).toBe(recorded.model_answer);
     }

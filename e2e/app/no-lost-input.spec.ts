@@ -9,7 +9,9 @@ import { AppPage } from '../support/app-page';
  * not an export, and storage running full while saving.
  */
 const HOT = { temperature: 2, topP: 1, topK: 0 };
-const LONG = { ...HOT, maxNewTokens: 1500, seed: 7 };
+// seed 5: on the built-in nano this prompt samples 232 tokens before a stop (npm run chat -- --temperature 2
+// --top-p 1 --top-k 0 --seed 5); most seeds stop within 10-60 tokens since the retrain (seed 7: 26)
+const LONG = { ...HOT, maxNewTokens: 1500, seed: 5 };
 const SHORT = { greedy: true, maxNewTokens: 12 };
 
 async function ready(page: Page, settings: Record<string, unknown>): Promise<AppPage> {
